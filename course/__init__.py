@@ -1,0 +1,5 @@
+"""Helpers for the dockernet course: each call stands for one ``docker`` CLI command."""
+
+from .errors import CourseError
+
+__all__ = ["CourseError"]

@@ -1,0 +1,73 @@
+"""The ``course`` command: doctor, engine start|stop|status, images build|pull, reset.
+
+Expected failures print one sentence with the fix and exit 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import doctor, engine, images, lab
+from .errors import CourseError
+
+
+def _doctor(_: argparse.Namespace) -> int:
+    report = doctor.run()
+    print(report)
+    return 0 if report.ok else 1
+
+
+def _engine(args: argparse.Namespace) -> int:
+    if args.action == "start":
+        print(engine.start().message)
+    elif args.action == "stop":
+        print(engine.stop())
+    else:
+        engine.client()
+        print(f"Docker engine answers at {engine.address()}.")
+    return 0
+
+
+def _images(args: argparse.Namespace) -> int:
+    image = images.pull_lab_image() if args.action == "pull" else images.build_lab_image(force=args.force)
+    print(f"{images.LAB_IMAGE} ready ({image.attrs['Size'] / 1e6:.1f} MB).")
+    return 0
+
+
+def _reset(_: argparse.Namespace) -> int:
+    print(lab.reset())
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser (kept separate so tests and docs can read it)."""
+    top = argparse.ArgumentParser(prog="course", description=__doc__.splitlines()[0])
+    sub = top.add_subparsers(dest="command", required=True)
+    sub.add_parser("doctor", help="check everything the course needs").set_defaults(run=_doctor)
+    eng = sub.add_parser("engine", help="start, stop or check the Docker engine")
+    eng.add_argument("action", choices=["start", "stop", "status"])
+    eng.set_defaults(run=_engine)
+    img = sub.add_parser("images", help="build the lab image locally (or pull it)")
+    img.add_argument("action", choices=["build", "pull"])
+    img.add_argument("--force", action="store_true", help="rebuild even if cached")
+    img.set_defaults(run=_images)
+    sub.add_parser("reset", help="remove every course container and network").set_defaults(run=_reset)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``course`` command."""
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except CourseError as exc:
+        print(f"course: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("course: interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""``course doctor``: one [OK]/[FAIL] line per thing the course needs, each failure with its fix."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+from dataclasses import dataclass
+
+import docker
+
+from . import engine
+from .errors import CourseError
+from .images import LAB_IMAGE
+from .names import LABEL
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the checklist. ``required`` failures make the doctor fail."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    required: bool = True
+
+    def __str__(self) -> str:
+        mark = "OK" if self.ok else ("FAIL" if self.required else "WARN")
+        line = f"[{mark:>4}] {self.name}: {self.detail}"
+        return line if self.ok else f"{line}\n       fix: {self.fix}"
+
+
+@dataclass(frozen=True)
+class Report:
+    """All checks; ``ok`` is False when any required one failed. Prints as the checklist."""
+
+    checks: tuple[Check, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok or not c.required for c in self.checks)
+
+    def __str__(self) -> str:
+        verdict = "All required checks passed." if self.ok else "Some required checks failed: see the fixes."
+        return "\n".join([*map(str, self.checks), verdict])
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:  # IPython shows the checklist
+        printer.text(str(self))
+
+
+def _kernel_at_least(release: str, want: tuple[int, int]) -> bool:
+    nums = [int(p) for p in release.split("-")[0].split(".")[:2] if p.isdigit()]
+    return tuple(nums) >= want
+
+
+def run() -> Report:
+    """Check everything the course needs, on the engine ``DOCKER_HOST`` (or the default) names."""
+    where = engine.address()
+    checks: list[Check] = []
+    try:
+        api = engine.client()
+    except CourseError as exc:
+        checks.append(Check("engine", False, exc.what, exc.fix))
+        return Report(tuple(checks))
+    version = api.version()
+    info = api.info()
+    checks.append(
+        Check("engine", True, f"Docker {version['Version']} at {where}, API {version['ApiVersion']}")
+    )
+    sock = where.removeprefix("unix://")
+    if where.startswith("unix://"):
+        checks.append(
+            Check(
+                "socket permission",
+                os.access(sock, os.R_OK | os.W_OK),
+                f"{sock} is readable and writable by this user",
+                "sudo usermod -aG docker $USER, then log in again",
+            )
+        )
+    kernel = info.get("KernelVersion", platform.release())
+    checks.append(
+        Check(
+            "kernel >= 3.16 (overlay networks)",
+            _kernel_at_least(kernel, (3, 16)),
+            f"engine kernel {kernel}",
+            "Overlay networks need a newer kernel; notebooks 00-04 still work.",
+            required=False,
+        )
+    )
+    iptables = shutil.which("iptables") or shutil.which("iptables-legacy")
+    local = platform.system() == "Linux" and where == engine.DEFAULT_HOST
+    checks.append(
+        Check(
+            "iptables (NAT and isolation rules)",
+            bool(iptables) or not local,
+            iptables or "the engine runs in a VM; the notebooks look at its rules through a helper",
+            "apt-get install iptables",
+            required=local,
+        )
+    )
+    try:
+        image = api.images.get(LAB_IMAGE)
+        checks.append(Check("lab image", True, f"{LAB_IMAGE}, {image.attrs['Size'] / 1e6:.1f} MB"))
+    except docker.errors.ImageNotFound:
+        checks.append(Check("lab image", False, f"{LAB_IMAGE} is missing", "course images build"))
+    swarm = info.get("Swarm", {}).get("LocalNodeState", "inactive")
+    checks.append(
+        Check(
+            "swarm state",
+            swarm == "inactive",
+            f"{swarm} (the overlay notebook runs its swarm on simulated nodes)",
+            "The course leaves your swarm alone; notebook 05 does not need this engine in one.",
+            required=False,
+        )
+    )
+    ours = len(api.networks.list(filters={"label": LABEL}))
+    total = len(api.networks.list())
+    checks.append(
+        Check(
+            "free address pools",
+            total < 25,
+            f"{total} networks on the engine, {ours} of them the course's; a lab needs up to 4 more",
+            "Free subnets: course reset (course networks only), or remove networks you no longer use.",
+        )
+    )
+    return Report(tuple(checks))

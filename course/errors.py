@@ -1,0 +1,90 @@
+"""Every failure a learner can cause or meet, each with a message that ends with the fix.
+
+Catch :class:`CourseError` to catch them all. The CLI prints ``str(error)`` and exits 1,
+never a traceback; notebooks show the same sentence.
+"""
+
+from __future__ import annotations
+
+
+class CourseError(Exception):
+    """Base of every expected failure: what happened, then what to do about it."""
+
+    def __init__(self, what: str, fix: str) -> None:
+        self.what = what
+        self.fix = fix
+        super().__init__(f"{what} {fix}")
+
+
+class EngineUnreachable(CourseError):
+    """No Docker engine answers where we looked."""
+
+    def __init__(self, where: str, fix: str | None = None) -> None:
+        super().__init__(
+            f"Docker engine not reachable at {where}.",
+            fix or "Start it with: course engine start",
+        )
+
+
+class SocketPermissionDenied(CourseError):
+    """The engine's socket exists but this user may not open it."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            f"Permission denied on the Docker socket {where}.",
+            "Add yourself to the docker group (sudo usermod -aG docker $USER, then log in "
+            "again) or run the course as root.",
+        )
+
+
+class EngineStartFailed(CourseError):
+    """We tried to start dockerd and it did not come up."""
+
+
+class InvalidName(CourseError):
+    """A name Docker (or the course) would refuse."""
+
+    def __init__(self, kind: str, name: object, why: str) -> None:
+        super().__init__(
+            f"{name!r} is not a valid {kind} name: {why}.",
+            "Use letters, digits, '_', '.' or '-', starting with a letter or digit "
+            "(2 to 63 characters), e.g. 'ubuntu1' or 'red'.",
+        )
+
+
+class UnknownResource(CourseError):
+    """A container or network the lab does not have."""
+
+    def __init__(self, kind: str, name: str, lab: str, known: list[str], fix: str) -> None:
+        have = ", ".join(sorted(known)) or "none yet"
+        super().__init__(f"No {kind} named {name!r} in lab {lab!r} (it has: {have}).", fix)
+
+
+class ForeignResource(CourseError):
+    """The name is taken by something the course did not create: we never touch it."""
+
+    def __init__(self, kind: str, name: str, owner: str | None) -> None:
+        if owner is None:
+            what = f"A {kind} named {name!r} already exists and was not created by the course."
+            fix = (
+                f"The course never changes it. Choose another name, or remove it yourself "
+                f"if it is yours to remove (docker {kind} rm {name})."
+            )
+        else:
+            what = f"The {kind} name {name!r} is already used by course lab {owner!r}."
+            fix = f"Clean that lab first: Lab({owner!r}).cleanup(), or course reset."
+        super().__init__(what, fix)
+
+
+class ImageMissing(CourseError):
+    """The lab image has not been built on this engine."""
+
+    def __init__(self, image: str) -> None:
+        super().__init__(
+            f"The image {image!r} is not on this engine.",
+            "Build it (no registry needed) with: course images build",
+        )
+
+
+class EngineError(CourseError):
+    """The engine refused a request; the message carries its reason."""

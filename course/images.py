@@ -1,0 +1,124 @@
+"""Lab images built on this machine, no registry needed.
+
+``course/lab`` is the static busybox with one symlink per applet: 2 MB, and it has
+``sh ping ip nslookup wget nc httpd`` and friends. It stands in for the ``ubuntu``
+image the workshop pulled (and then had to ``apt-get install`` ping into).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+import docker
+
+from .engine import client, install_debian_packages
+from .errors import CourseError, EngineError, ImageMissing
+
+LAB_IMAGE = "course/lab:latest"
+IMAGE_LABEL = "course.image"
+BUSYBOX = Path("/bin/busybox")
+REQUIRED_TOOLS = ("sh", "ping", "ip", "nslookup", "wget", "nc", "httpd", "sleep")
+# PID 1 ignores SIGTERM unless it traps it: with the trap `docker stop` takes no 10 s.
+KEEPALIVE = ["/bin/sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"]
+_PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n"
+_GROUP = "root:x:0:\nnobody:x:65534:\n"
+
+
+def lab_image_tar(busybox: Path = BUSYBOX) -> tuple[bytes, str]:
+    """Return the root filesystem tar of the lab image and the busybox's sha256."""
+    binary = busybox.read_bytes()
+    applets = subprocess.run(
+        [str(busybox), "--list"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    missing = [t for t in REQUIRED_TOOLS if t not in applets]
+    if missing:
+        raise CourseError(
+            f"{busybox} lacks the applets {', '.join(missing)}.",
+            "Install Debian's busybox-static (apt-get install busybox-static).",
+        )
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for folder in ("bin", "etc", "root", "tmp", "var/www", "proc", "sys", "dev"):
+            info = tarfile.TarInfo(folder)
+            info.type, info.mode = tarfile.DIRTYPE, 0o1777 if folder == "tmp" else 0o755
+            tar.addfile(info)
+        _add_file(tar, "bin/busybox", binary, 0o755)
+        for applet in applets:
+            if applet != "busybox":
+                link = tarfile.TarInfo(f"bin/{applet}")
+                link.type, link.linkname = tarfile.SYMTYPE, "busybox"
+                tar.addfile(link)
+        _add_file(tar, "etc/passwd", _PASSWD.encode(), 0o644)
+        _add_file(tar, "etc/group", _GROUP.encode(), 0o644)
+        _add_file(tar, "var/www/index.html", b"hello from the course lab image\n", 0o644)
+    return buf.getvalue(), hashlib.sha256(binary).hexdigest()
+
+
+def _add_file(tar: tarfile.TarFile, name: str, data: bytes, mode: int) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode = len(data), mode
+    tar.addfile(info, io.BytesIO(data))
+
+
+def build_lab_image(force: bool = False, busybox: Path = BUSYBOX) -> docker.models.images.Image:
+    """Build ``course/lab`` from the host's static busybox; cached once built.
+
+    Similar to ``tar -C rootfs -c . | docker import -c 'CMD ["/bin/sh"]' - course/lab``.
+    """
+    engine = client()
+    if not busybox.exists():
+        if shutil.which("apt-get") and busybox == BUSYBOX:
+            install_debian_packages(["busybox-static"])
+        else:
+            raise CourseError(
+                f"No static busybox at {busybox} to build the lab image from.",
+                "Install one (Debian: apt-get install busybox-static), or if you can reach a "
+                "registry: course images pull",
+            )
+    data, digest = lab_image_tar(busybox)
+    if not force:
+        try:
+            have = engine.images.get(LAB_IMAGE)
+            if have.labels.get(f"{IMAGE_LABEL}.busybox") == digest:
+                return have
+        except docker.errors.ImageNotFound:
+            pass
+    changes = [
+        'CMD ["/bin/sh"]',
+        "ENV PATH=/bin",
+        f"LABEL {IMAGE_LABEL}=lab {IMAGE_LABEL}.busybox={digest}",
+    ]
+    repo, tag = LAB_IMAGE.split(":")
+    try:
+        engine.api.import_image_from_data(data, repository=repo, tag=tag, changes=changes)
+    except docker.errors.APIError as exc:
+        raise EngineError(f"The engine refused to import the lab image: {exc}.", "") from exc
+    return engine.images.get(LAB_IMAGE)
+
+
+def pull_lab_image() -> docker.models.images.Image:
+    """Optional path for users with a registry: ``docker pull busybox`` tagged as the lab image."""
+    engine = client()
+    try:
+        image = engine.images.pull("busybox", tag="stable")
+    except docker.errors.APIError as exc:
+        raise CourseError(
+            f"Could not pull busybox from a registry ({exc.explanation}).",
+            "Build the image locally instead: course images build",
+        ) from exc
+    image.tag(*LAB_IMAGE.split(":"))
+    return engine.images.get(LAB_IMAGE)
+
+
+def require_lab_image() -> str:
+    """Return the lab image name, or raise ImageMissing with the command that builds it."""
+    try:
+        client().images.get(LAB_IMAGE)
+    except docker.errors.ImageNotFound as exc:
+        raise ImageMissing(LAB_IMAGE) from exc
+    return LAB_IMAGE

@@ -1,0 +1,389 @@
+"""``Lab``: a named, labelled set of networks and containers on one engine.
+
+Every method stands for one ``docker`` CLI command and says which. Everything a lab
+creates carries the label ``course.lab=<lab name>``; ``cleanup()`` removes exactly
+that, and ``reset()`` removes every course resource and nothing a user made.
+Creating is idempotent: re-running a notebook cell never fails with "already exists".
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import NamedTuple, TypeVar
+
+import docker
+from docker.models.containers import Container
+from docker.models.networks import Network
+
+from .engine import client
+from .errors import CourseError, EngineError, ForeignResource, UnknownResource
+from .images import KEEPALIVE, require_lab_image
+from .names import BUILTIN_NETWORKS, LABEL, check_name, owner
+
+T = TypeVar("T")
+# The embedded DNS never answers for a name it does not know (its upstream is loopback),
+# so a failed lookup lasts the resolver's timeout: one try of one second, not 2 x 5 s.
+DNS_OPTIONS = ["timeout:1", "attempts:1"]
+_IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
+
+
+class ExecResult(NamedTuple):
+    """What a command run in a container gave back, like ``docker exec``."""
+
+    exit_code: int
+    output: str
+
+
+@dataclass(frozen=True)
+class Interface:
+    """One network interface inside a container, from ``ip -o link`` and ``ip -o addr``."""
+
+    name: str
+    index: int
+    peer_index: int | None  # the host-side veth's index (the N in eth0@ifN)
+    mac: str
+    addresses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What a cleanup removed, by name."""
+
+    containers: tuple[str, ...]
+    networks: tuple[str, ...]
+    volumes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        parts = [f"{len(self.containers)} containers", f"{len(self.networks)} networks"]
+        if self.volumes:
+            parts.append(f"{len(self.volumes)} volumes")
+        return "Removed " + ", ".join(parts) + "."
+
+
+def parallel(func: Callable[..., T], items: Iterable, workers: int = 8) -> list[T]:
+    """``[func(x) for x in items]``, run in threads; the engine does the waiting."""
+    items = list(items)
+    if len(items) <= 1:
+        return [func(x) for x in items]
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        return list(pool.map(func, items))
+
+
+@contextmanager
+def engine_call(what: str) -> Iterator[None]:
+    """Turn an engine refusal into one readable EngineError saying what we were doing."""
+    try:
+        yield
+    except docker.errors.APIError as exc:
+        reason = str(exc.explanation or exc)
+        fix = "Read the engine's reason above; course doctor checks the usual causes."
+        if "non-overlapping" in reason or "address pool" in reason.lower():
+            fix = (
+                "The engine has run out of private subnets. Free some: course reset "
+                "(course networks only), or remove networks of your own you no longer need."
+            )
+        raise EngineError(f"Could not {what}: {reason}.", fix) from exc
+
+
+class Lab:
+    """A named set of networks and containers, all labelled ``course.lab=<name>``.
+
+    Use it as a context manager to clean up on exit::
+
+        with Lab("redblue") as lab:
+            lab.network("red")                 # docker network create red
+            lab.run("ubuntu1", network="red")  # docker run -d --net=red --name ubuntu1 course/lab
+    """
+
+    def __init__(self, name: str, host: str | None = None) -> None:
+        self.name = check_name("lab", name)
+        self.host = host
+        self.labels = {LABEL: self.name}
+
+    def __repr__(self) -> str:
+        return f"Lab({self.name!r})"
+
+    def __enter__(self) -> Lab:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.cleanup()
+
+    @property
+    def engine(self) -> docker.DockerClient:
+        """The connected SDK client for this lab's engine."""
+        return client(self.host)
+
+    # --- creating ---------------------------------------------------------------
+
+    def network(
+        self, name: str, *, driver: str = "bridge", internal: bool = False, attachable: bool = False
+    ) -> Network:
+        """Create a network, or return it if this lab already has it.
+
+        Similar to ``docker network create [--driver DRIVER] NAME``.
+        """
+        check_name("network", name)
+        if name in BUILTIN_NETWORKS:
+            raise CourseError(
+                f"{name!r} is a network every engine has built in; it cannot be created.",
+                f"Use it directly: lab.run('web', network={name!r}).",
+            )
+        existing = self._find_network(name)
+        if existing is not None:
+            self._require_ours("network", name, existing.attrs.get("Labels"))
+            return existing
+        with engine_call(f"create network {name!r}"):
+            return self.engine.networks.create(
+                name,
+                driver=driver,
+                internal=internal,
+                attachable=attachable,
+                labels=self.labels,
+                check_duplicate=True,
+            )
+
+    def run(
+        self,
+        name: str,
+        network: str = "bridge",
+        *,
+        publish: Mapping[int, int] | None = None,
+        command: list[str] | None = None,
+    ) -> Container:
+        """Start a lab container, or return it (started) if this lab already has it.
+
+        Similar to ``docker run -d --net=NETWORK --name NAME course/lab``. ``publish``
+        maps a container TCP port to a host port, bound to 127.0.0.1 only
+        (``-p 127.0.0.1:HOST:CONTAINER``).
+        """
+        check_name("container", name)
+        check_name("network", network)
+        try:
+            existing = self.engine.containers.get(name)
+        except docker.errors.NotFound:
+            existing = None
+        if existing is not None:
+            self._require_ours("container", name, existing.labels)
+            if existing.status != "running":
+                with engine_call(f"start container {name!r}"):
+                    existing.start()
+                existing.reload()
+            return existing
+        if network not in BUILTIN_NETWORKS and self._find_network(network) is None:
+            raise UnknownResource(
+                "network",
+                network,
+                self.name,
+                self.networks(),
+                f"Create it first: lab.network({network!r})  # docker network create {network}",
+            )
+        ports = {f"{c}/tcp": ("127.0.0.1", h) for c, h in (publish or {}).items()}
+        with engine_call(f"run container {name!r}"):
+            return self.engine.containers.run(
+                require_lab_image(),
+                command or KEEPALIVE,
+                name=name,
+                detach=True,
+                labels=self.labels,
+                network_mode=network if network in ("host", "none") else None,
+                network=None if network in ("host", "none") else network,
+                dns_opt=None if network in ("host", "none") else DNS_OPTIONS,
+                ports=ports or None,
+            )
+
+    def run_many(self, containers: Mapping[str, str]) -> list[Container]:
+        """Start several containers at once: ``{name: network}``, in parallel."""
+        return parallel(lambda item: self.run(*item), containers.items())
+
+    # --- changing ---------------------------------------------------------------
+
+    def connect(self, container: str, network: str) -> None:
+        """Attach a running container to one more network: ``docker network connect NETWORK CONTAINER``.
+
+        Connecting twice is not an error: the second call changes nothing.
+        """
+        box = self._container(container)
+        if network in self._networks_of(box):
+            return
+        net = self._network(network)
+        with engine_call(f"connect {container!r} to {network!r}"):
+            net.connect(box)
+
+    def disconnect(self, container: str, network: str) -> None:
+        """Detach a container from a network: ``docker network disconnect NETWORK CONTAINER``."""
+        box = self._container(container)
+        if network not in self._networks_of(box):
+            return
+        net = self._network(network) if network not in BUILTIN_NETWORKS else self._builtin(network)
+        with engine_call(f"disconnect {container!r} from {network!r}"):
+            net.disconnect(box)
+
+    # --- looking ----------------------------------------------------------------
+
+    def exec(self, container: str, argv: list[str]) -> ExecResult:
+        """Run ``argv`` in a lab container: ``docker exec CONTAINER ARGV...``.
+
+        ``argv`` is a list, never a shell string: nothing is interpreted by a shell.
+        """
+        if not isinstance(argv, list | tuple) or not argv or not all(isinstance(a, str) for a in argv):
+            raise CourseError(
+                f"The command must be a list of strings, got {argv!r}.",
+                "Write it as a list, e.g. lab.exec('ubuntu4', ['cat', '/etc/hosts']).",
+            )
+        box = self._container(container)
+        if box.status != "running":
+            raise CourseError(
+                f"Container {container!r} is {box.status}, not running.",
+                f"Start it with lab.run({container!r}, ...) or docker start {container}.",
+            )
+        with engine_call(f"run {' '.join(argv)!r} in {container!r}"):
+            code, out = box.exec_run(list(argv))
+        return ExecResult(code, out.decode(errors="replace"))
+
+    def ping(self, src: str, dst: str, count: int = 1, timeout: int = 1) -> bool:
+        """True when ``dst`` (a name or IP) answers ``src``: ``docker exec SRC ping -c1 -W1 DST``."""
+        return self.exec(src, ["ping", "-c", str(count), "-W", str(timeout), _target(dst)]).exit_code == 0
+
+    def resolve(self, src: str, name: str) -> str | None:
+        """The IPv4 address ``name`` has as seen from ``src``, or None: ``docker exec SRC nslookup NAME``."""
+        out = self.exec(src, ["nslookup", check_name("container", name)]).output
+        after_name = out.split("Name:", 1)[1] if "Name:" in out else ""
+        found = re.search(r"Address:?\s*(\d{1,3}(?:\.\d{1,3}){3})", after_name)
+        return found.group(1) if found else None
+
+    def addresses(self, container: str) -> dict[str, str]:
+        """``{network: IPv4}`` of a container, as ``docker inspect`` reports it."""
+        nets = self._container(container).attrs["NetworkSettings"]["Networks"]
+        return {net: info["IPAddress"] for net, info in sorted(nets.items()) if info.get("IPAddress")}
+
+    def interfaces(self, container: str) -> list[Interface]:
+        """The interfaces inside a container: ``docker exec C ip -o link`` and ``ip -o addr``."""
+        links = self.exec(container, ["ip", "-o", "link"]).output
+        addrs = self.exec(container, ["ip", "-o", "-4", "addr"]).output
+        return parse_interfaces(links, addrs)
+
+    def containers(self) -> list[str]:
+        """Names of this lab's containers: ``docker ps -a --filter label=course.lab=NAME``."""
+        found = self.engine.containers.list(all=True, filters={"label": f"{LABEL}={self.name}"})
+        return sorted(c.name for c in found)
+
+    def networks(self) -> list[str]:
+        """Names of this lab's networks: ``docker network ls --filter label=course.lab=NAME``."""
+        found = self.engine.networks.list(filters={"label": f"{LABEL}={self.name}"})
+        return sorted(n.name for n in found)
+
+    # --- removing ---------------------------------------------------------------
+
+    def cleanup(self) -> Removed:
+        """Remove this lab's containers, then its networks; nothing else.
+
+        Similar to ``docker rm -f $(docker ps -aq --filter label=course.lab=NAME)`` and
+        ``docker network rm $(docker network ls -q --filter label=course.lab=NAME)``.
+        """
+        return remove_labelled(self.engine, f"{LABEL}={self.name}")
+
+    # --- inside -----------------------------------------------------------------
+
+    def _find_network(self, name: str) -> Network | None:
+        # networks.list filters by substring; keep the exact match only
+        for net in self.engine.networks.list(names=[name]):
+            if net.name == name:
+                return net
+        return None
+
+    def _network(self, name: str) -> Network:
+        check_name("network", name)
+        net = self._find_network(name)
+        if net is None:
+            raise UnknownResource(
+                "network",
+                name,
+                self.name,
+                self.networks(),
+                f"Create it first: lab.network({name!r})  # docker network create {name}",
+            )
+        if name not in BUILTIN_NETWORKS:
+            self._require_ours("network", name, net.attrs.get("Labels"))
+        return net
+
+    def _builtin(self, name: str) -> Network:
+        return self.engine.networks.get(name)
+
+    def _container(self, name: str) -> Container:
+        check_name("container", name)
+        try:
+            box = self.engine.containers.get(name)
+        except docker.errors.NotFound:
+            raise UnknownResource(
+                "container",
+                name,
+                self.name,
+                self.containers(),
+                f"Start it first: lab.run({name!r}, network=...)  # docker run -d --name {name} ...",
+            ) from None
+        self._require_ours("container", name, box.labels)
+        return box
+
+    def _require_ours(self, kind: str, name: str, labels: dict[str, str] | None) -> None:
+        found = owner(labels)
+        if found != self.name:
+            raise ForeignResource(kind, name, found)
+
+    @staticmethod
+    def _networks_of(box: Container) -> set[str]:
+        return set(box.attrs["NetworkSettings"]["Networks"])
+
+
+def remove_labelled(engine: docker.DockerClient, label: str) -> Removed:
+    """Remove containers, then networks, then volumes carrying ``label`` (``key`` or ``key=value``)."""
+    boxes = engine.containers.list(all=True, filters={"label": label})
+    parallel(lambda c: c.remove(force=True, v=True), boxes)
+    nets = engine.networks.list(filters={"label": label})
+    for net in nets:
+        with engine_call(f"remove network {net.name!r}"):
+            net.remove()
+    vols = engine.volumes.list(filters={"label": label})
+    for vol in vols:
+        with engine_call(f"remove volume {vol.name!r}"):
+            vol.remove(force=True)
+    return Removed(
+        tuple(sorted(c.name for c in boxes)),
+        tuple(sorted(n.name for n in nets)),
+        tuple(sorted(v.name for v in vols)),
+    )
+
+
+def reset(host: str | None = None) -> Removed:
+    """Remove every resource of every course lab, and nothing a user made: ``course reset``."""
+    return remove_labelled(client(host), LABEL)
+
+
+def parse_interfaces(links: str, addrs: str) -> list[Interface]:
+    """Parse ``ip -o link`` and ``ip -o -4 addr`` output into Interfaces (busybox or iproute2)."""
+    found: dict[str, list[str]] = {}
+    for line in addrs.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[2] == "inet":
+            found.setdefault(parts[1], []).append(parts[3])
+    result = []
+    for line in links.splitlines():
+        m = re.match(r"(\d+):\s+([^:@\s]+)(?:@if(\d+))?:.*?link/\S+\s+([0-9a-f:]{17})", line)
+        if m:
+            index, name, peer, mac = m.groups()
+            result.append(
+                Interface(name, int(index), int(peer) if peer else None, mac, tuple(found.get(name, [])))
+            )
+    return result
+
+
+def _target(dst: str) -> str:
+    if isinstance(dst, str) and _IPV4.fullmatch(dst):
+        ipaddress.IPv4Address(dst)  # rejects 999.1.1.1
+        return dst
+    return check_name("container", dst)

@@ -1,0 +1,59 @@
+"""The course command: the checklist, and one readable line (no traceback) on failure."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+COURSE = [sys.executable, "-m", "course.cli"]
+
+
+def run(*args, env=None, user=None):
+    argv = [*COURSE, *args]
+    if user:
+        argv = ["setpriv", f"--reuid={user}", "--regid=nogroup", "--clear-groups", *argv]
+    return subprocess.run(argv, capture_output=True, text=True, env={**os.environ, **(env or {})})
+
+
+def test_engine_down_is_one_line_with_the_fix():
+    done = run("reset", env={"DOCKER_HOST": "unix:///tmp/no-engine-here.sock"})
+    assert done.returncode == 1
+    assert done.stderr == (
+        "course: Docker engine not reachable at unix:///tmp/no-engine-here.sock. Start the engine "
+        "DOCKER_HOST points to, or unset DOCKER_HOST to use unix:///var/run/docker.sock.\n"
+    )
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_doctor_fails_with_fix_when_engine_down():
+    done = run("doctor", env={"DOCKER_HOST": "unix:///tmp/no-engine-here.sock"})
+    assert done.returncode == 1
+    assert "[FAIL] engine: Docker engine not reachable" in done.stdout
+    assert "fix: " in done.stdout
+
+
+@pytest.mark.integration
+def test_doctor_passes_on_a_ready_engine(engine):
+    done = run("doctor")
+    assert done.returncode == 0, done.stdout
+    assert "[FAIL]" not in done.stdout
+    assert "[  OK] lab image: course/lab:latest" in done.stdout
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to drop to nobody")
+def test_no_permission_on_the_socket_says_how_to_get_it(engine):
+    done = run("doctor", user="nobody")
+    assert done.returncode == 1
+    assert "Permission denied on the Docker socket /var/run/docker.sock" in done.stdout
+    assert "usermod -aG docker" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.integration
+def test_engine_start_uses_a_running_engine_and_touches_nothing(engine):
+    done = run("engine", "start")
+    assert done.returncode == 0
+    assert "already running" in done.stdout

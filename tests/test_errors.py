@@ -1,0 +1,62 @@
+"""Every expected failure is one sentence of what happened and one of what to do."""
+
+import docker
+import pytest
+import requests
+
+from course import engine
+from course.errors import (
+    CourseError,
+    EngineUnreachable,
+    ForeignResource,
+    ImageMissing,
+    SocketPermissionDenied,
+    UnknownResource,
+)
+
+
+def test_a_missing_socket_means_engine_unreachable_with_the_start_command():
+    cause = requests.exceptions.ConnectionError(FileNotFoundError(2, "No such file or directory"))
+    error = engine.translate(docker.errors.DockerException("Error while fetching server API version"), None)
+    error.__cause__ = cause
+    assert isinstance(error, EngineUnreachable)
+    assert str(error).startswith("Docker engine not reachable at ")
+    assert "course engine start" in str(error)
+
+
+def test_a_permission_error_anywhere_in_the_chain_means_socket_permission():
+    try:
+        try:
+            raise PermissionError(13, "Permission denied")
+        except PermissionError as inner:
+            raise docker.errors.DockerException("Error while fetching server API version") from inner
+    except docker.errors.DockerException as outer:
+        error = engine.translate(outer, "unix:///var/run/docker.sock")
+    assert isinstance(error, SocketPermissionDenied)
+    assert str(error) == (
+        "Permission denied on the Docker socket /var/run/docker.sock. Add yourself to the docker "
+        "group (sudo usermod -aG docker $USER, then log in again) or run the course as root."
+    )
+
+
+def test_docker_host_elsewhere_is_never_started_by_us():
+    error = engine.translate(OSError("refused"), "tcp://10.0.0.5:2375")
+    assert "unset DOCKER_HOST" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("error", "text"),
+    [
+        (ForeignResource("container", "web", None), "was not created by the course. The course never"),
+        (ForeignResource("network", "red", "other"), "Lab('other').cleanup(), or course reset"),
+        (ImageMissing("course/lab:latest"), "course images build"),
+        (
+            UnknownResource("container", "ubuntu9", "redblue", ["ubuntu2", "ubuntu1"], "Start it."),
+            "No container named 'ubuntu9' in lab 'redblue' (it has: ubuntu1, ubuntu2). Start it.",
+        ),
+    ],
+)
+def test_messages_carry_what_and_fix(error, text):
+    assert isinstance(error, CourseError)
+    assert text in str(error)
+    assert error.what and error.fix

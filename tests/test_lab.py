@@ -1,0 +1,148 @@
+"""The workshop's red/blue lab, and the Lab lifecycle, on the real engine."""
+
+import pytest
+
+from course import images
+from course.errors import CourseError, ForeignResource, ImageMissing, InvalidName, UnknownResource
+from course.lab import Lab, reset
+from course.names import LABEL
+
+pytestmark = pytest.mark.integration
+
+
+def build_red_blue(lab: Lab) -> None:
+    lab.network("red")  # docker network create red
+    lab.network("blue")  # docker network create blue
+    lab.run_many({"t-ubuntu1": "red", "t-ubuntu2": "red", "t-ubuntu3": "blue", "t-ubuntu4": "blue"})
+
+
+@pytest.mark.parametrize("round_", [1, 2])  # the same scenario twice in a row must pass
+def test_blue_cannot_resolve_red_until_connected(lab, round_):
+    build_red_blue(lab)
+    assert lab.resolve("t-ubuntu4", "t-ubuntu2") is None  # red is another network: no DNS entry
+    assert not lab.ping("t-ubuntu4", "t-ubuntu2")
+    assert lab.resolve("t-ubuntu4", "t-ubuntu3") == lab.addresses("t-ubuntu3")["blue"]
+    assert lab.ping("t-ubuntu4", "t-ubuntu3")
+
+    lab.connect("t-ubuntu1", "blue")  # docker network connect blue ubuntu1
+
+    assert lab.ping("t-ubuntu4", "t-ubuntu1")
+    assert set(lab.addresses("t-ubuntu1")) == {"red", "blue"}
+    eths = [i for i in lab.interfaces("t-ubuntu1") if i.name != "lo"]
+    assert len(eths) == 2
+    assert all(i.peer_index is not None and i.addresses for i in eths)
+
+    removed = lab.cleanup()
+    assert removed.containers == ("t-ubuntu1", "t-ubuntu2", "t-ubuntu3", "t-ubuntu4")
+    assert removed.networks == ("blue", "red")
+    assert lab.containers() == [] and lab.networks() == []
+
+
+def test_by_ip_the_isolation_rules_drop_packets_between_bridges(lab):
+    build_red_blue(lab)
+    red_ip = lab.addresses("t-ubuntu2")["red"]
+    assert not lab.ping("t-ubuntu4", red_ip)
+    lab.disconnect("t-ubuntu1", "blue")  # not connected: nothing to do, no error
+
+
+def test_creating_twice_is_idempotent(lab):
+    first = lab.network("red")
+    box = lab.run("t-web", "red")
+    assert lab.network("red").id == first.id
+    assert lab.run("t-web", "red").id == box.id
+    box.stop(timeout=2)
+    assert lab.run("t-web", "red").status == "running"  # a stopped container is started again
+    lab.connect("t-web", "bridge")
+    lab.connect("t-web", "bridge")
+    assert set(lab.addresses("t-web")) == {"bridge", "red"}
+
+
+def test_published_port_answers_on_loopback_only(lab):
+    import urllib.request
+
+    lab.network("web")
+    lab.run("t-httpd", "web", publish={80: 18080}, command=["httpd", "-f", "-p", "80", "-h", "/var/www"])
+    ports = lab.engine.containers.get("t-httpd").attrs["HostConfig"]["PortBindings"]
+    assert ports == {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": "18080"}]}
+    for _ in range(50):
+        try:
+            body = urllib.request.urlopen("http://127.0.0.1:18080/", timeout=2).read()
+            break
+        except OSError:
+            import time
+
+            time.sleep(0.1)
+    assert body == b"hello from the course lab image\n"
+
+
+def test_a_users_own_resources_are_never_touched(lab, engine):
+    mine_net = engine.networks.create("t-users-own-net")
+    mine_box = engine.containers.run(images.LAB_IMAGE, ["sleep", "300"], name="t-users-own", detach=True)
+    try:
+        with pytest.raises(ForeignResource, match="not created by the course"):
+            lab.network("t-users-own-net")
+        with pytest.raises(ForeignResource, match="not created by the course"):
+            lab.run("t-users-own", "bridge")
+        with pytest.raises(ForeignResource):
+            lab.exec("t-users-own", ["true"])
+        lab.network("red")
+        lab.run("t-ours", "red")
+        removed = reset()  # course reset
+        assert "t-ours" in removed.containers
+        assert engine.containers.get("t-users-own").status == "running"
+        assert engine.networks.get(mine_net.id).name == "t-users-own-net"
+        assert not engine.containers.list(all=True, filters={"label": LABEL})
+    finally:
+        mine_box.remove(force=True)
+        mine_net.remove()
+
+
+def test_a_name_used_by_another_lab_names_that_lab(lab):
+    other = Lab("t-other")
+    try:
+        other.network("t-shared")
+        with pytest.raises(ForeignResource, match=r"used by course lab 't-other'.*Lab\('t-other'\)"):
+            lab.network("t-shared")
+    finally:
+        other.cleanup()
+
+
+def test_unknown_container_and_network_list_what_the_lab_has(lab):
+    lab.network("red")
+    lab.run("t-ubuntu1", "red")
+    with pytest.raises(UnknownResource) as caught:
+        lab.ping("t-nobody", "t-ubuntu1")
+    assert str(caught.value).startswith("No container named 't-nobody' in lab")
+    assert "(it has: t-ubuntu1)" in str(caught.value)
+    with pytest.raises(UnknownResource, match=r"No network named 'green'.*lab.network\('green'\)"):
+        lab.connect("t-ubuntu1", "green")
+    with pytest.raises(UnknownResource, match="Create it first"):
+        lab.run("t-ubuntu5", "green")
+
+
+def test_bad_input_is_refused_before_the_engine_sees_it(lab):
+    with pytest.raises(InvalidName):
+        lab.network("red net")
+    with pytest.raises(InvalidName):
+        lab.run("ubuntu;rm", "bridge")
+    with pytest.raises(InvalidName):
+        lab.ping("t-a1", "$(reboot)")
+    with pytest.raises(CourseError, match="must be a list of strings"):
+        lab.exec("t-a1", "cat /etc/hosts")
+    with pytest.raises(CourseError, match="built in"):
+        lab.network("bridge")
+
+
+def test_a_missing_image_says_how_to_build_it(lab, monkeypatch):
+    lab.network("red")
+    monkeypatch.setattr(images, "LAB_IMAGE", "course/not-built:latest")
+    with pytest.raises(ImageMissing, match="course images build"):
+        lab.run("t-noimage", "red")
+
+
+def test_lab_image_is_small_and_has_the_workshop_tools(engine):
+    image = images.build_lab_image()
+    assert image.attrs["Size"] < 5_000_000
+    listing = engine.containers.run(images.LAB_IMAGE, ["ls", "/bin"], remove=True).decode().split()
+    assert set(images.REQUIRED_TOOLS) <= set(listing)
+    assert images.build_lab_image().id == image.id  # cached: built once
