@@ -342,21 +342,24 @@ class Lab:
 
 def remove_labelled(engine: docker.DockerClient, label: str) -> Removed:
     """Remove containers, then networks, then volumes carrying ``label`` (``key`` or ``key=value``)."""
-    boxes = engine.containers.list(all=True, filters={"label": label})
+    boxes = engine.containers.list(all=True, sparse=True, filters={"label": label})
     parallel(lambda c: c.remove(force=True, v=True), boxes)
     nets = engine.networks.list(filters={"label": label})
-    for net in nets:
-        with engine_call(f"remove network {net.name!r}"):
-            net.remove()
+    parallel(_remove_network, nets)
     vols = engine.volumes.list(filters={"label": label})
     for vol in vols:
         with engine_call(f"remove volume {vol.name!r}"):
             vol.remove(force=True)
     return Removed(
-        tuple(sorted(c.name for c in boxes)),
+        tuple(sorted(c.attrs["Names"][0].lstrip("/") for c in boxes)),
         tuple(sorted(n.name for n in nets)),
         tuple(sorted(v.name for v in vols)),
     )
+
+
+def _remove_network(net: Network) -> None:
+    with engine_call(f"remove network {net.name!r}"):
+        net.remove()
 
 
 def reset(host: str | None = None) -> Removed:
