@@ -1,0 +1,276 @@
+"""Snapshot (or a Diff) -> a pyvis diagram that works offline and stays small in a notebook.
+
+Layout is computed here, not by physics: the same snapshot always draws the same
+picture, and redrawing after a change moves nothing that did not change.
+
+The vis-network JavaScript comes from the installed pyvis package, never a CDN. A
+notebook loads it once, gzip-compressed, with ``library()`` in its first cell (~165 KB);
+each diagram after that is a few KB of data (pyvis's own template would inline 470 KB
+per diagram and still link a CDN stylesheet).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import html
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pyvis
+from pyvis.network import Network
+
+from .topology import Diff, Snapshot
+
+VIS_JS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
+COLOURS = {
+    "red": "#e5484d",
+    "blue": "#3e82f7",
+    "green": "#30a46c",
+    "yellow": "#f5d90a",
+    "orange": "#f76b15",
+    "purple": "#8e4ec6",
+    "pink": "#d6409f",
+    "brown": "#ad7f58",
+    "gray": "#8b8d98",
+    "grey": "#8b8d98",
+}
+PALETTE = ["#12a594", "#6e56cf", "#ffb224", "#0090ff", "#e54666", "#46a758", "#978365", "#0d74ce"]
+DEFAULT_BRIDGE = "#8b8d98"
+NEW = "#f76b15"
+COLUMN, ROW = 360, 150
+_TOOLTIP_CSS = (
+    "div.vis-tooltip{position:absolute;visibility:hidden;padding:6px 8px;white-space:pre;"
+    "font:12px/1.4 monospace;background:#fffbe6;border:1px solid #aaa;border-radius:4px;"
+    "box-shadow:2px 2px 8px rgba(0,0,0,.2);pointer-events:none;z-index:5}"
+)
+
+
+def colour(network: str, others: list[str]) -> str:
+    """A network named after a colour gets it (``red``, ``b-blue``); others a fixed palette."""
+    for word, hex_ in COLOURS.items():
+        if word in network.lower().replace("_", "-").split("-") or network.lower() == word:
+            return hex_
+    if network == "bridge":
+        return DEFAULT_BRIDGE
+    return PALETTE[others.index(network) % len(PALETTE)] if network in others else PALETTE[0]
+
+
+def _tint(hex_: str) -> str:
+    """A light version of a colour, for container boxes."""
+    r, g, b = (int(hex_[i : i + 2], 16) for i in (1, 3, 5))
+    return "#{:02x}{:02x}{:02x}".format(*(c + (255 - c) * 3 // 4 for c in (r, g, b)))
+
+
+def network_graph(snap: Snapshot, changes: Diff | None = None) -> Network:
+    """Build the pyvis Network: host, one node per network (with its Linux bridge), containers.
+
+    An edge per endpoint stands for the veth pair; its tooltip gives IP and MAC. What
+    ``changes`` added is drawn thick and orange.
+    """
+    graph = Network(height="100%", width="100%", cdn_resources="remote")
+    new_boxes = set(changes.added_containers) if changes else set()
+    new_nets = set(changes.added_networks) if changes else set()
+    new_eps = {(e.container, e.network) for e in changes.added_endpoints} if changes else set()
+    plain = [n.name for n in snap.networks if colour(n.name, []) == PALETTE[0] and n.name != "bridge"]
+    # the lab's own networks side by side, builtin ones (bridge, host, none) after them, so a
+    # container on two lab networks sits between them
+    ordered = sorted(snap.networks, key=lambda n: (n.lab is None, n.name))
+    column = {net.name: i * COLUMN for i, net in enumerate(ordered)}
+    middle = (max(column.values()) / 2) if column else 0
+    h = snap.host
+    graph.add_node(
+        "host",
+        label=f"host {h.hostname}\nLinux {h.kernel.split('-')[0]} · Docker {h.engine_version.split('+')[0]}",
+        title=f"The Docker host: {h.hostname}\nkernel {h.kernel}\nengine {h.engine_version}",
+        shape="box",
+        color="#1c2024",
+        font={"color": "white", "face": "monospace"},
+        x=middle,
+        y=0,
+        physics=False,
+    )
+    for net in snap.networks:
+        hue = colour(net.name, plain)
+        kind = f"Linux bridge {net.bridge}" if net.bridge else f"driver {net.driver}"
+        label = f"{net.name}\n{net.subnet or 'no subnet'}\n{kind}"
+        title = (
+            f"network {net.name} (driver {net.driver}, scope {net.scope})\n"
+            f"subnet {net.subnet or '-'}, gateway {net.gateway or '-'}\n"
+            + (f"Linux bridge on the host: {net.bridge}" if net.bridge else "no Linux bridge")
+            + ("\ninternal: no route out" if net.internal else "")
+        )
+        graph.add_node(
+            f"net:{net.name}",
+            label=label,
+            title=title,
+            shape="box",
+            color={"background": hue, "border": NEW if net.name in new_nets else hue},
+            borderWidth=4 if net.name in new_nets else 1,
+            font={"color": "white", "face": "monospace"},
+            x=column[net.name],
+            y=ROW,
+            physics=False,
+        )
+        graph.add_edge("host", f"net:{net.name}", color="#b0b4ba", dashes=True, width=1)
+    _add_containers(graph, snap, column, plain, new_boxes, new_eps)
+    return graph
+
+
+def _add_containers(graph, snap, column, plain, new_boxes, new_eps) -> None:
+    by_row: dict[tuple[float, float], list[str]] = {}
+    for box in snap.containers:
+        nets = [n for n in snap.endpoints_of(box.name) if n in column]
+        if len(nets) == 1:
+            key = (column[nets[0]], 2)
+        elif nets:  # multi-homed: between its networks, one row lower
+            key = (sum(column[n] for n in nets) / len(nets), 2.6)
+        else:
+            key = (0, 4)
+        by_row.setdefault(key, []).append(box.name)
+    place = {}
+    for (x, row), names in by_row.items():
+        for k, name in enumerate(sorted(names)):
+            # stagger crowded rows so labels do not overlap
+            place[name] = (x + (k - (len(names) - 1) / 2) * 120, row * ROW + (k % 2) * 40 * (len(names) > 2))
+    states = {c.name: c for c in snap.containers}
+    for name, (x, y) in sorted(place.items()):
+        eps = snap.endpoints_of(name)
+        fill = _tint(colour(next(iter(eps)), plain)) if len(eps) == 1 else "#ffffff"
+        if len(eps) > 1:  # which address is on which network, when there are several
+            ips = [f"{net} {ep.ip}" for net, ep in eps.items() if ep.ip]
+        else:
+            ips = [ep.ip for ep in eps.values() if ep.ip]
+        graph.add_node(
+            f"ctr:{name}",
+            label="\n".join([name, *ips]),
+            title=f"container {name} ({states[name].state})\nimage {states[name].image}",
+            shape="box",
+            color={"background": fill, "border": NEW if name in new_boxes else "#444"},
+            borderWidth=4 if name in new_boxes else 1,
+            font={"face": "monospace"},
+            x=x,
+            y=y,
+            physics=False,
+        )
+        for net, ep in eps.items():
+            if net not in column:
+                continue
+            new = (name, net) in new_eps
+            graph.add_edge(
+                f"ctr:{name}",
+                f"net:{net}",
+                title=f"veth pair: {name}'s interface <-> the bridge on the host\n"
+                f"IPv4 {ep.ipv4 or '-'}\nMAC {ep.mac or '-'}"
+                + ("\nNEW: added by network connect" if new else ""),
+                color=NEW if new else "#555",
+                width=5 if new else 2,
+            )
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """A drawn snapshot. Shows as an interactive graph in JupyterLab; ``str()`` is a summary."""
+
+    html: str
+    summary: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.summary
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(self.summary)
+
+    def save(self, path: str | Path) -> Path:
+        """Write a standalone page (library included) that opens offline in any browser."""
+        path = Path(path)
+        path.write_text(
+            f"<!doctype html><html><head><meta charset='utf-8'><style>{_TOOLTIP_CSS}</style>"
+            f"<script>{VIS_JS.read_text()}</script></head><body style='margin:0'>{self.html}</body></html>"
+        )
+        return path
+
+
+def draw(
+    snap: Snapshot, changes: Diff | None = None, caption: str = "", height: int | None = None
+) -> Diagram:
+    """Draw a snapshot; with ``changes`` (a Diff) what it added is highlighted in orange."""
+    graph = network_graph(snap, changes)
+    rows = max((int(n["y"]) for n in graph.nodes), default=0)
+    height = height or rows + 140
+    nodes = [{k: v for k, v in n.items() if k not in ("physics",)} for n in graph.nodes]
+    data = json.dumps({"nodes": nodes, "edges": graph.edges}, sort_keys=True, separators=(",", ":"))
+    options = json.dumps(
+        {
+            "physics": {"enabled": False},
+            "interaction": {"hover": True, "tooltipDelay": 100},
+            "edges": {"smooth": False},
+            "nodes": {"margin": 8},
+        },
+        sort_keys=True,
+    )
+    legend = "Top boxes: networks, each a Linux bridge on the host. Lines: veth pairs (hover for IP and MAC)."
+    if changes:
+        legend += " Orange: new since the last step."
+    note = html.escape(f"{caption} — {legend}" if caption else legend)
+    page = (
+        f'<div style="font:12px sans-serif;color:#555;margin:4px 0">{note}</div>'
+        f'<div class="course-diagram" style="width:100%;height:{height}px;'
+        'border:1px solid #d0d7de;border-radius:6px;background:#fff"></div>'
+        "<script>(function(el){"
+        f"var d={data},o={options};"
+        "function go(vis){var n=new vis.Network(el,{nodes:new vis.DataSet(d.nodes),"
+        "edges:new vis.DataSet(d.edges)},o);"
+        "if(window.ResizeObserver){new ResizeObserver(function(){n.fit()}).observe(el)}}"
+        "if(window.vis&&window.vis.Network){go(window.vis)}"
+        "else if(window.courseVis){window.courseVis.then(go)}"
+        "else{el.textContent='Run the first code cell of this notebook to load the diagram library.'}"
+        "})(document.currentScript.previousElementSibling);</script>"
+    )
+    summary = (
+        f"diagram: host {snap.host.hostname}, {len(snap.networks)} networks, "
+        f"{len(snap.containers)} containers, {len(snap.endpoints)} endpoints"
+    )
+    if changes:
+        summary += f"; highlighted: {str(changes).count(chr(10)) + 1} changes"
+    return Diagram(page, f"{caption}\n{summary}" if caption else summary)
+
+
+@dataclass(frozen=True)
+class Library:
+    """The vis-network loader a notebook displays once, in its first cell."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return "diagram library: vis-network 9.1.2 from the installed pyvis, loaded offline"
+
+
+@cache
+def library() -> Library:
+    """Load vis-network once per page: gzip+base64 of pyvis's copy, unpacked in the browser.
+
+    Display it in a notebook's first code cell; every later ``draw()`` waits for it.
+    """
+    packed = base64.b64encode(gzip.compress(VIS_JS.read_bytes(), compresslevel=9, mtime=0)).decode()
+    script = (
+        "<script>window.courseVis=window.courseVis||(function(){"
+        f'var b=atob("{packed}"),a=new Uint8Array(b.length);'
+        "for(var i=0;i<b.length;i++){a[i]=b.charCodeAt(i)}"
+        "var s=new Blob([a]).stream().pipeThrough(new DecompressionStream('gzip'));"
+        "return new Response(s).text().then(function(code){"
+        # hide an AMD loader (require.js in rendered docs) so the UMD bundle sets window.vis
+        "var d=window.define;window.define=undefined;try{(0,eval)(code)}finally{window.define=d}"
+        "return window.vis})})();</script>"
+    )
+    style = f"<style>{_TOOLTIP_CSS}</style>"
+    note = html.escape("Diagram library loaded (vis-network, offline).")
+    return Library(f'{style}{script}<div style="color:#888;font-size:11px">{note}</div>')

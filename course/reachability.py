@@ -1,0 +1,136 @@
+"""Who reaches whom: every ordered pair of a lab's containers, by name and by IP.
+
+Similar to running ``docker exec SRC nslookup DST`` and ``docker exec SRC ping -c1 -W1 DST``
+for every pair, in parallel. Each failure carries its reason.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from .lab import Lab, parallel
+from .topology import Snapshot, snapshot
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One ordered pair: does ``dst``'s name resolve from ``src``, and do packets get through."""
+
+    src: str
+    dst: str
+    resolved: str | None  # the address the name resolved to, or None (no DNS entry)
+    by_name: bool
+    by_ip: bool
+    ip: str | None  # the address probed by IP
+    reason: str  # empty when both work
+
+    @property
+    def code(self) -> str:
+        """``name+ip``, ``ip only``, ``name only`` or ``none``."""
+        return {(True, True): "name+ip", (False, True): "ip only", (True, False): "name only"}.get(
+            (self.by_name, self.by_ip), "none"
+        )
+
+
+@dataclass(frozen=True)
+class Reachability:
+    """The matrix. ``str()`` is a stable text grid; in a notebook it shows as a coloured table."""
+
+    names: tuple[str, ...]
+    probes: tuple[Probe, ...]
+
+    def __getitem__(self, pair: tuple[str, str]) -> Probe:
+        for probe in self.probes:
+            if (probe.src, probe.dst) == pair:
+                return probe
+        raise KeyError(pair)
+
+    def table(self) -> str:
+        """Rows are sources, columns destinations; then each failure's reason."""
+        width = max(len(n) for n in (*self.names, "from \\ to", "name only"))
+        lines = ["from \\ to".ljust(width) + "  " + "  ".join(n.ljust(width) for n in self.names)]
+        for src in self.names:
+            cells = ["-" if src == dst else self[src, dst].code for dst in self.names]
+            lines.append(src.ljust(width) + "  " + "  ".join(c.ljust(width) for c in cells).rstrip())
+        reasons = [f"{p.src} -> {p.dst}: {p.reason}" for p in self.probes if p.reason]
+        return "\n".join([*lines, "", *reasons] if reasons else lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(self.table())
+
+    def _repr_html_(self) -> str:
+        colours = {"name+ip": "#c9f0d6", "ip only": "#fff3bf", "name only": "#fff3bf", "none": "#ffd6d6"}
+        head = "".join(f"<th>{html.escape(n)}</th>" for n in self.names)
+        rows = []
+        for src in self.names:
+            cells = []
+            for dst in self.names:
+                if src == dst:
+                    cells.append('<td style="background:#eee;text-align:center">-</td>')
+                    continue
+                p = self[src, dst]
+                tip = html.escape(p.reason or f"{dst} resolves to {p.resolved} and answers")
+                cells.append(
+                    f'<td title="{tip}" style="background:{colours[p.code]};text-align:center;'
+                    f'padding:4px 10px">{p.code}</td>'
+                )
+            rows.append(f"<tr><th>{html.escape(src)}</th>{''.join(cells)}</tr>")
+        reasons = "".join(
+            f"<li><code>{html.escape(p.src)} → {html.escape(p.dst)}</code>: {html.escape(p.reason)}</li>"
+            for p in self.probes
+            if p.reason
+        )
+        return (
+            '<table style="border-collapse:collapse;font-family:monospace">'
+            f"<tr><th>from \\ to</th>{head}</tr>{''.join(rows)}</table>"
+            + (f'<ul style="font-size:12px">{reasons}</ul>' if reasons else "")
+        )
+
+
+def _best_ip(snap: Snapshot, src: str, dst: str) -> tuple[str | None, bool]:
+    """dst's address on a network it shares with src if any (True), else its first address."""
+    src_nets, dst_eps = snap.endpoints_of(src), snap.endpoints_of(dst)
+    for net, ep in dst_eps.items():
+        if net in src_nets and ep.ip:
+            return ep.ip, True
+    return next((ep.ip for ep in dst_eps.values() if ep.ip), None), False
+
+
+def _nets_between(snap: Snapshot, src: str, dst: str) -> set[str]:
+    return snap.endpoints_of(src).keys() & snap.endpoints_of(dst).keys()
+
+
+def probe(lab: Lab, snap: Snapshot, src: str, dst: str) -> Probe:
+    """Probe one ordered pair; ``snap`` supplies the addresses (one engine read for the matrix)."""
+    ip, shared = _best_ip(snap, src, dst)
+    resolved = lab.resolve(src, dst)
+    by_ip = bool(ip) and lab.ping(src, ip)
+    by_name = bool(resolved) and (by_ip if resolved == ip else lab.ping(src, resolved))
+    reasons = []
+    if resolved is None:
+        if not shared:
+            where = "no network in common"
+        elif _nets_between(snap, src, dst) == {"bridge"}:
+            where = "the default bridge has no embedded DNS"
+        else:
+            where = "the embedded DNS does not know it"
+        reasons.append(f"no DNS entry ({where})")
+    if not by_ip:
+        if shared:
+            reasons.append(f"{ip} did not answer")
+        else:
+            reasons.append(f"{ip} is on another bridge: dropped by the DOCKER-ISOLATION rules")
+    return Probe(src, dst, resolved, by_name, by_ip, ip, "; ".join(reasons))
+
+
+def reachability(lab: Lab, containers: list[str] | None = None) -> Reachability:
+    """Probe every ordered pair of the lab's running containers (or of ``containers``), in parallel."""
+    snap = snapshot(lab)
+    running = [c.name for c in snap.containers if c.state == "running"]
+    names = tuple(sorted(containers or running))
+    pairs = [(s, d) for s in names for d in names if s != d]
+    return Reachability(names, tuple(parallel(lambda pair: probe(lab, snap, *pair), pairs, workers=12)))

@@ -1,0 +1,158 @@
+"""Interactive views for JupyterLab, each with a plain result for nbval and rendered docs.
+
+Every widget here is a ``VBox`` whose ``text/plain`` is the same table the plain helper
+prints, so a notebook opened without a kernel (or compared by nbval) still says
+something meaningful. The widgets only call ``Lab`` methods and ``snapshot()``.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import ipywidgets as w
+from IPython.display import display
+
+from .diagram import draw
+from .errors import CourseError
+from .lab import ExecResult, Lab
+from .names import check_name
+from .reachability import reachability
+from .topology import diff, snapshot
+
+# The console's whole vocabulary: (label, argv before the argument, takes an argument).
+COMMANDS: dict[str, tuple[list[str], bool]] = {
+    "ip addr": (["ip", "addr"], False),
+    "ip route": (["ip", "route"], False),
+    "ping <container>": (["ping", "-c", "2", "-W", "1"], True),
+    "nslookup <name>": (["nslookup"], True),
+    "cat /etc/hosts": (["cat", "/etc/hosts"], False),
+    "cat /etc/resolv.conf": (["cat", "/etc/resolv.conf"], False),
+}
+
+
+class View(w.VBox):
+    """A VBox whose plain-text form is a readable result instead of a widget repr."""
+
+    plain: str = ""
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, tuple):
+            bundle = bundle[0]
+        bundle["text/plain"] = self.plain
+        return bundle
+
+
+def run_command(lab: Lab, container: str, command: str, argument: str = "") -> ExecResult:
+    """Run one of the console's safe commands: ``docker exec CONTAINER <command> [ARGUMENT]``."""
+    if command not in COMMANDS:
+        raise CourseError(
+            f"{command!r} is not one of the console's commands.", f"Pick one of: {', '.join(COMMANDS)}."
+        )
+    argv, takes = COMMANDS[command]
+    if takes:
+        argv = [*argv, check_name("container", argument)]
+    return lab.exec(container, argv)
+
+
+def topology(lab: Lab, every: float = 2.0) -> View:
+    """The lab's live diagram with a Refresh button and an auto-refresh toggle.
+
+    Changes since the last refresh are drawn in orange.
+    """
+    out = w.Output()
+    refresh = w.Button(description="Refresh", icon="refresh")
+    auto = w.ToggleButton(description=f"Auto-refresh every {every:g} s", value=False)
+    state = {"last": snapshot(lab)}
+    view = View([w.HBox([refresh, auto]), out])
+    view.plain = state["last"].table()
+
+    def show(_=None) -> None:
+        now = snapshot(lab)
+        changes = diff(state["last"], now)
+        state["last"] = now
+        view.plain = now.table()
+        with out:
+            out.clear_output(wait=True)
+            display(draw(now, changes if changes else None))
+
+    def tick() -> None:
+        while auto.value:
+            show()
+            threading.Event().wait(every)
+
+    refresh.on_click(show)
+    auto.observe(lambda change: change["new"] and threading.Thread(target=tick, daemon=True).start(), "value")
+    show()
+    return view
+
+
+def matrix(lab: Lab) -> View:
+    """The reachability matrix with a button to probe again (every pair, in parallel)."""
+    out = w.Output()
+    again = w.Button(description="Probe again", icon="refresh")
+    view = View([again, out])
+
+    def probe(_=None) -> None:
+        result = reachability(lab)
+        view.plain = result.table()
+        with out:
+            out.clear_output(wait=True)
+            display(result)
+
+    again.on_click(probe)
+    probe()
+    return view
+
+
+def console(lab: Lab) -> View:
+    """Pick a container and a safe command, see its output. Arguments are validated names."""
+    names = lab.containers()
+    who = w.Dropdown(options=names, description="container")
+    what = w.Dropdown(options=list(COMMANDS), description="command")
+    arg = w.Combobox(options=names, placeholder="container name", description="argument")
+    go = w.Button(description="Run", button_style="primary")
+    out = w.Output()
+    view = View([w.HBox([who, what]), w.HBox([arg, go]), out])
+    view.plain = f"console for lab {lab.name}: containers {', '.join(names)}; commands {', '.join(COMMANDS)}"
+
+    def run(_=None) -> None:
+        with out:
+            out.clear_output()
+            argv, takes = COMMANDS[what.value]
+            shown = " ".join([*argv, arg.value] if takes else argv)
+            print(f"$ docker exec {who.value} {shown}")
+            try:
+                result = run_command(lab, who.value, what.value, arg.value)
+            except CourseError as exc:
+                print(exc)
+                return
+            print(result.output.rstrip() or "(no output)", f"\n(exit code {result.exit_code})")
+
+    go.on_click(run)
+    return view
+
+
+def controls(lab: Lab, live: View | None = None) -> View:
+    """Connect or disconnect a lab container and network; refreshes ``live`` (a topology view)."""
+    who = w.Dropdown(options=lab.containers(), description="container")
+    net = w.Dropdown(options=lab.networks(), description="network")
+    connect = w.Button(description="network connect", button_style="success")
+    disconnect = w.Button(description="network disconnect", button_style="warning")
+    status = w.HTML()
+    view = View([w.HBox([who, net]), w.HBox([connect, disconnect]), status])
+    view.plain = f"connect/disconnect for lab {lab.name}"
+
+    def act(verb: str) -> None:
+        try:
+            getattr(lab, verb)(who.value, net.value)
+        except CourseError as exc:
+            status.value = f"<b>{exc}</b>"
+            return
+        status.value = f"<code>docker network {verb} {net.value} {who.value}</code> done."
+        if live is not None:
+            live.children[0].children[0].click()
+
+    connect.on_click(lambda _: act("connect"))
+    disconnect.on_click(lambda _: act("disconnect"))
+    return view

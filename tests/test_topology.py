@@ -1,0 +1,147 @@
+"""Snapshot, diff, diagram and widget results: the red/blue lab as the views see it."""
+
+import re
+
+import pytest
+
+from course import widgets
+from course.diagram import colour, draw, library
+from course.reachability import reachability
+from course.topology import build, diff, snapshot
+
+RAW_INFO = {"Name": "h1", "KernelVersion": "6.1.0", "ServerVersion": "20.10.24", "Swarm": {}}
+RAW_NETS = [
+    {"Name": "bridge", "Id": "a" * 64, "Driver": "bridge", "Scope": "local", "Labels": {},
+     "IPAM": {"Config": [{"Subnet": "172.17.0.0/16"}]},
+     "Options": {"com.docker.network.bridge.name": "docker0"}},
+    {"Name": "red", "Id": "0123456789ab" + "c" * 52, "Driver": "bridge", "Scope": "local",
+     "Labels": {"course.lab": "x"},
+     "IPAM": {"Config": [{"Subnet": "172.18.0.0/16", "Gateway": "172.18.0.1"}]}},
+    {"Name": "theirs", "Id": "d" * 64, "Driver": "bridge", "Scope": "local", "Labels": {}, "IPAM": {}},
+]  # fmt: skip
+RAW_BOXES = [
+    {"Names": ["/ubuntu1"], "State": "running", "Image": "course/lab", "Labels": {"course.lab": "x"},
+     "NetworkSettings": {"Networks": {
+         "red": {"IPAddress": "172.18.0.2", "IPPrefixLen": 16, "MacAddress": "02:42:ac:12:00:02"},
+         "bridge": {"IPAddress": "172.17.0.2", "IPPrefixLen": 16, "Gateway": "172.17.0.1"}}}},
+]  # fmt: skip
+
+
+def test_build_reads_bridges_gateways_and_skips_foreign_networks():
+    snap = build(RAW_INFO, RAW_NETS, RAW_BOXES, [], "course.lab=x")
+    assert [n.name for n in snap.networks] == ["bridge", "red"]  # "theirs" is not ours, nor used
+    assert snap.network("red").bridge == "br-0123456789ab"
+    assert snap.network("bridge").bridge == "docker0"
+    assert snap.network("bridge").gateway == "172.17.0.1"  # taken from the endpoint
+    assert snap.endpoints_of("ubuntu1")["red"].ipv4 == "172.18.0.2/16"
+    assert str(snap) == str(build(RAW_INFO, RAW_NETS[::-1], RAW_BOXES, [], "course.lab=x"))
+
+
+def test_a_network_named_after_a_colour_gets_it():
+    assert colour("red", []) == "#e5484d"
+    assert colour("b-blue", []) == "#3e82f7"
+    assert colour("backend", ["backend", "frontend"]) != colour("frontend", ["backend", "frontend"])
+
+
+@pytest.fixture
+def red_blue(lab):
+    lab.network("red")
+    lab.network("blue")
+    lab.run_many({"t-ubuntu1": "red", "t-ubuntu2": "red", "t-ubuntu3": "blue", "t-ubuntu4": "blue"})
+    return lab
+
+
+@pytest.mark.integration
+def test_snapshot_of_red_blue(red_blue):
+    snap = snapshot(red_blue)
+    assert [n.name for n in snap.networks] == ["blue", "red"]
+    for net in snap.networks:
+        assert net.bridge == f"br-{net.id[:12]}"
+        assert net.subnet and net.gateway and net.lab == red_blue.name
+    assert snap.members("red") == ["t-ubuntu1", "t-ubuntu2"]
+    assert snap.members("blue") == ["t-ubuntu3", "t-ubuntu4"]
+    assert all(e.ipv4 and e.mac for e in snap.endpoints)
+    assert "t-ubuntu4  running  blue" in snap.table()
+
+
+@pytest.mark.integration
+def test_diff_after_connect_reports_exactly_the_new_endpoint(red_blue):
+    before = snapshot(red_blue)
+    red_blue.connect("t-ubuntu1", "blue")
+    after = snapshot(red_blue)
+    changes = diff(before, after)
+    assert [(e.container, e.network) for e in changes.added_endpoints] == [("t-ubuntu1", "blue")]
+    assert not (changes.added_networks or changes.added_containers or changes.removed_endpoints)
+    assert str(changes).startswith("+ endpoint t-ubuntu1 on blue (")
+    assert not diff(after, snapshot(red_blue))
+
+
+@pytest.mark.integration
+def test_snapshot_api_calls_do_not_grow_with_containers(lab):
+    api = lab.engine.api
+    calls = []
+    original = api.send
+
+    def counting(request, **kwargs):
+        calls.append(request.path_url)
+        return original(request, **kwargs)
+
+    lab.network("many")
+    counts = []
+    for n in (2, 50):
+        lab.run_many({f"t-c{i}": "many" for i in range(n)})
+        calls.clear()
+        api.send = counting
+        try:
+            snap = snapshot(lab)
+        finally:
+            del api.send
+        assert len(snap.containers) == n
+        counts.append(len(calls))
+    assert counts[0] == counts[1], calls
+    assert counts[0] <= 4
+
+
+@pytest.mark.integration
+def test_diagram_is_offline_complete_and_stable(red_blue):
+    snap = snapshot(red_blue)
+    page = draw(snap).html
+    assert page == draw(snapshot(red_blue)).html  # same engine state, same bytes
+    for text in (page, library().html):
+        assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", text)
+    assert "cdn" not in page.lower()
+    for name in ("t-ubuntu1", "t-ubuntu2", "t-ubuntu3", "t-ubuntu4", "red", "blue"):
+        assert f'"label":"{name}' in page
+    assert len(page) < 20_000
+
+
+@pytest.mark.integration
+def test_connect_is_highlighted_in_the_diagram(red_blue):
+    before = snapshot(red_blue)
+    red_blue.connect("t-ubuntu1", "blue")
+    after = snapshot(red_blue)
+    highlighted = draw(after, diff(before, after)).html
+    assert highlighted.count("NEW: added by network connect") == 1
+    assert "new since the last step" in highlighted
+
+
+@pytest.mark.integration
+def test_widget_plain_results_for_red_blue(red_blue):
+    matrix = reachability(red_blue)
+    assert matrix["t-ubuntu4", "t-ubuntu3"].code == "name+ip"
+    assert matrix["t-ubuntu4", "t-ubuntu2"].code == "none"
+    assert "no DNS entry (no network in common)" in matrix["t-ubuntu4", "t-ubuntu2"].reason
+    assert "DOCKER-ISOLATION" in matrix["t-ubuntu4", "t-ubuntu2"].reason
+    assert sum(p.code == "name+ip" for p in matrix.probes) == 4  # two pairs per network, both ways
+    red_blue.connect("t-ubuntu1", "blue")
+    after = reachability(red_blue)
+    assert after["t-ubuntu4", "t-ubuntu1"].code == "name+ip"
+    assert after["t-ubuntu1", "t-ubuntu2"].code == "name+ip"  # still on red too
+    assert "t-ubuntu1" in after.table().splitlines()[0]
+    assert "<table" in after._repr_html_()
+
+    view = widgets.topology(red_blue)
+    assert view._repr_mimebundle_()["text/plain"] == snapshot(red_blue).table()
+    hosts = widgets.run_command(red_blue, "t-ubuntu4", "cat /etc/hosts")
+    assert hosts.exit_code == 0 and "localhost" in hosts.output
+    assert widgets.matrix(red_blue).plain == reachability(red_blue).table()
