@@ -1,5 +1,27 @@
-"""Helpers for the dockernet course: each call stands for one ``docker`` CLI command."""
+"""Helpers for the dockernet course: each call stands for one ``docker`` CLI command.
 
+A notebook starts with ``from course import *`` and ``library()``; the names below are
+introduced, one at a time, where a lesson first needs them.
+"""
+
+from . import doctor, exercises, hostview, widgets
+from .diagram import draw, library
 from .errors import CourseError
+from .lab import Lab, reset
+from .reachability import reachability
+from .topology import diff, snapshot
 
-__all__ = ["CourseError"]
+__all__ = [
+    "CourseError",
+    "Lab",
+    "diff",
+    "doctor",
+    "draw",
+    "exercises",
+    "hostview",
+    "library",
+    "reachability",
+    "reset",
+    "snapshot",
+    "widgets",
+]

@@ -83,8 +83,8 @@ def network_graph(snap: Snapshot, changes: Diff | None = None) -> Network:
     h = snap.host
     graph.add_node(
         "host",
-        label=f"host {h.hostname}\nLinux {h.kernel.split('-')[0]} · Docker {h.engine_version.split('+')[0]}",
-        title=f"The Docker host: {h.hostname}\nkernel {h.kernel}\nengine {h.engine_version}",
+        label=f"Docker host\n{h.hostname}",
+        title=f"The Docker host: {h.hostname}, kernel {h.kernel}, engine {h.engine_version}",
         shape="box",
         color="#1c2024",
         font={"color": "white", "face": "monospace"},

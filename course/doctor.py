@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import platform
 import shutil
@@ -12,7 +13,21 @@ import docker
 from . import engine
 from .errors import CourseError
 from .images import LAB_IMAGE
-from .names import LABEL
+
+# dockerd's default pools: 172.17-31.0.0/16 (15 subnets) and 192.168.0.0/16 cut in /20 (16).
+DEFAULT_POOL_SUBNETS = 31
+_POOLS = (ipaddress.ip_network("172.16.0.0/12"), ipaddress.ip_network("192.168.0.0/16"))
+
+
+def _in_default_pools(raw: dict) -> bool:
+    for config in (raw.get("IPAM") or {}).get("Config") or []:
+        try:
+            subnet = ipaddress.ip_network(config.get("Subnet", ""))
+        except ValueError:
+            continue
+        if any(subnet.subnet_of(pool) for pool in _POOLS if subnet.version == 4):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -114,13 +129,14 @@ def run() -> Report:
             required=False,
         )
     )
-    ours = len(api.networks.list(filters={"label": LABEL}))
-    total = len(api.networks.list())
+    used = sum(1 for n in api.api.networks() if _in_default_pools(n))
+    free = DEFAULT_POOL_SUBNETS - used
     checks.append(
         Check(
             "free address pools",
-            total < 25,
-            f"{total} networks on the engine, {ours} of them the course's; a lab needs up to 4 more",
+            free >= 4,
+            f"{used} of the engine's {DEFAULT_POOL_SUBNETS} default subnets in use, {free} free "
+            "(a lab needs up to 4)",
             "Free subnets: course reset (course networks only), or remove networks you no longer use.",
         )
     )

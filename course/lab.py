@@ -48,6 +48,7 @@ class Interface:
     peer_index: int | None  # the host-side veth's index (the N in eth0@ifN)
     mac: str
     addresses: tuple[str, ...]
+    master: str | None = None  # the bridge a host-side veth is plugged into
 
 
 @dataclass(frozen=True)
@@ -379,8 +380,16 @@ def parse_interfaces(links: str, addrs: str) -> list[Interface]:
         m = re.match(r"(\d+):\s+([^:@\s]+)(?:@if(\d+))?:.*?link/\S+\s+([0-9a-f:]{17})", line)
         if m:
             index, name, peer, mac = m.groups()
+            master = re.search(r"\smaster\s+(\S+)", line)
             result.append(
-                Interface(name, int(index), int(peer) if peer else None, mac, tuple(found.get(name, [])))
+                Interface(
+                    name,
+                    int(index),
+                    int(peer) if peer else None,
+                    mac,
+                    tuple(found.get(name, [])),
+                    master.group(1) if master else None,
+                )
             )
     return result
 
