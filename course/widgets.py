@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 
 import ipywidgets as w
-from IPython.display import display
 
 from .diagram import draw
 from .errors import CourseError
@@ -43,6 +42,12 @@ class View(w.VBox):
         return bundle
 
 
+def _show(out: w.Output, obj: object) -> None:
+    """Replace what ``out`` shows; sets the widget's state, so it also works with no frontend."""
+    out.outputs = ()
+    out.append_display_data(obj)
+
+
 def run_command(lab: Lab, container: str, command: str, argument: str = "") -> ExecResult:
     """Run one of the console's safe commands: ``docker exec CONTAINER <command> [ARGUMENT]``."""
     if command not in COMMANDS:
@@ -72,9 +77,7 @@ def topology(lab: Lab, every: float = 2.0) -> View:
         changes = diff(state["last"], now)
         state["last"] = now
         view.plain = now.table()
-        with out:
-            out.clear_output(wait=True)
-            display(draw(now, changes if changes else None))
+        _show(out, draw(now, changes if changes else None))
 
     def tick() -> None:
         while auto.value:
@@ -96,9 +99,7 @@ def matrix(lab: Lab) -> View:
     def probe(_=None) -> None:
         result = reachability(lab)
         view.plain = result.table()
-        with out:
-            out.clear_output(wait=True)
-            display(result)
+        _show(out, result)
 
     again.on_click(probe)
     probe()
