@@ -32,9 +32,7 @@ class Feedback:
 
 
 def _unanswered(hint: str) -> Feedback:
-    return Feedback(
-        False, f"No answer yet: set `answer` in the cell above and run this check again. Hint: {hint}"
-    )
+    return Feedback(False, f"Set `answer` in the cell above, then run this check again. Hint: {hint}")
 
 
 def subnet_of_docker0(answer: str | None) -> Feedback:
