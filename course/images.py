@@ -115,10 +115,10 @@ def pull_lab_image() -> docker.models.images.Image:
     return engine.images.get(LAB_IMAGE)
 
 
-def require_lab_image() -> str:
+def require_lab_image(host: str | None = None) -> str:
     """Return the lab image name, or raise ImageMissing with the command that builds it."""
     try:
-        client().images.get(LAB_IMAGE)
+        client(host).images.get(LAB_IMAGE)
     except docker.errors.ImageNotFound as exc:
         raise ImageMissing(LAB_IMAGE) from exc
     return LAB_IMAGE

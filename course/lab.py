@@ -176,27 +176,35 @@ class Lab:
                     existing.start()
                 existing.reload()
             return existing
-        if network not in BUILTIN_NETWORKS and self._find_network(network) is None:
-            raise UnknownResource(
-                "network",
-                network,
-                self.name,
-                self.networks(),
-                f"Create it first: lab.network({network!r})  # docker network create {network}",
-            )
         ports = {f"{c}/tcp": ("127.0.0.1", h) for c, h in (publish or {}).items()}
-        with engine_call(f"run container {name!r}"):
-            return self.engine.containers.run(
-                require_lab_image(),
-                command or KEEPALIVE,
-                name=name,
-                detach=True,
-                labels=self.labels,
-                network_mode=network if network in ("host", "none") else None,
-                network=None if network in ("host", "none") else network,
-                dns_opt=None if network in ("host", "none") else DNS_OPTIONS,
-                ports=ports or None,
-            )
+        # No local look-up of the network first: on a swarm worker an attachable overlay network
+        # only appears once a container joins it, so the engine is the one to ask.
+        try:
+            with engine_call(f"run container {name!r}"):
+                return self._create(name, network, ports, command)
+        except EngineError as exc:
+            if isinstance(exc.__cause__, docker.errors.NotFound) and "network" in exc.what:
+                raise UnknownResource(
+                    "network",
+                    network,
+                    self.name,
+                    self.networks(),
+                    f"Create it first: lab.network({network!r})  # docker network create {network}",
+                ) from None
+            raise
+
+    def _create(self, name: str, network: str, ports: dict, command: list[str] | None) -> Container:
+        return self.engine.containers.run(
+            require_lab_image(self.host),
+            command or KEEPALIVE,
+            name=name,
+            detach=True,
+            labels=self.labels,
+            network_mode=network if network in ("host", "none") else None,
+            network=None if network in ("host", "none") else network,
+            dns_opt=None if network in ("host", "none") else DNS_OPTIONS,
+            ports=ports or None,
+        )
 
     def run_many(self, containers: Mapping[str, str]) -> list[Container]:
         """Start several containers at once: ``{name: network}``, in parallel."""

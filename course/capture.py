@@ -1,0 +1,136 @@
+"""Packets on the underlay: tcpdump on a node's eth0, parsed into records for a table.
+
+Similar to ``docker exec node1 tcpdump -ni eth0 udp port 4789``. The outer packet goes between node
+IPs on UDP 4789 with a VXLAN network identifier (VNI); the inner one is the container's own packet.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .errors import CourseError
+from .lab import parallel
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
+
+# The capture filters the course uses; nothing else reaches tcpdump's command line.
+FILTERS = {
+    "vxlan": ["udp", "port", "4789"],
+    "gossip": ["port", "7946"],
+    "esp": ["esp"],
+}
+_OUTER = re.compile(
+    r"^(?P<time>\d\d:\d\d:\d\d\.\d+) IP "
+    r"(?P<src>\d+\.\d+\.\d+\.\d+)(?:\.(?P<sport>\d+))? > (?P<dst>\d+\.\d+\.\d+\.\d+)(?:\.(?P<dport>\d+))?: "
+    r"(?P<rest>.*)$"
+)
+_INNER = re.compile(r"^IP (?P<src>[\d.]+) > (?P<dst>[\d.]+): (?P<what>[^,]+(?:, id \d+, seq \d+)?)")
+
+
+@dataclass(frozen=True)
+class Packet:
+    """One captured packet: the outer (underlay) header, and the inner one for VXLAN."""
+
+    src: str
+    dst: str
+    protocol: str  # VXLAN, UDP, TCP, ESP
+    dport: int | None = None
+    vni: int | None = None
+    inner_src: str | None = None
+    inner_dst: str | None = None
+    inner: str | None = None  # e.g. "ICMP echo request, id 26, seq 0"
+
+
+def parse(text: str) -> list[Packet]:
+    """Parse ``tcpdump -n -l`` output (one or two lines per packet) into Packets."""
+    packets: list[Packet] = []
+    for line in text.splitlines():
+        outer = _OUTER.match(line)
+        if outer:
+            rest = outer["rest"]
+            vni = re.search(r"VXLAN.*vni (\d+)", rest)
+            if vni:
+                protocol = "VXLAN"
+            elif rest.startswith("ESP"):
+                protocol = "ESP"
+            elif rest.startswith("UDP"):
+                protocol = "UDP"
+            else:
+                protocol = "TCP"
+            packets.append(
+                Packet(
+                    outer["src"],
+                    outer["dst"],
+                    protocol,
+                    int(outer["dport"]) if outer["dport"] else None,
+                    int(vni.group(1)) if vni else None,
+                )
+            )
+            continue
+        inner = _INNER.match(line)
+        if inner and packets and packets[-1].protocol == "VXLAN" and packets[-1].inner is None:
+            last = packets[-1]
+            packets[-1] = Packet(
+                last.src,
+                last.dst,
+                last.protocol,
+                last.dport,
+                last.vni,
+                inner["src"],
+                inner["dst"],
+                inner["what"],
+            )
+    return packets
+
+
+def table(packets: list[Packet]) -> str:
+    """Outer and inner headers side by side, one packet per line."""
+    rows = [("OUTER SRC", "OUTER DST", "PROTO", "VNI", "INNER SRC", "INNER DST", "INNER")]
+    rows += [
+        (
+            p.src,
+            f"{p.dst}:{p.dport}" if p.dport else p.dst,
+            p.protocol,
+            str(p.vni or "-"),
+            p.inner_src or "-",
+            p.inner_dst or "-",
+            p.inner or "-",
+        )
+        for p in packets
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+
+
+def capture(
+    cluster: Cluster,
+    node: str,
+    what: str,
+    during: Callable[[], object] | None = None,
+    count: int = 4,
+    seconds: int = 5,
+) -> list[Packet]:
+    """Capture ``count`` packets of ``what`` (vxlan, gossip, esp) on ``node``'s underlay interface.
+
+    ``during`` runs (e.g. a ping) once the capture is listening. Stops after ``count`` packets or
+    ``seconds``, whichever comes first.
+    """
+    if what not in FILTERS:
+        raise CourseError(f"Unknown capture {what!r}.", f"Use one of: {', '.join(FILTERS)}.")
+    argv = ["timeout", str(seconds), "tcpdump", "-Z", "root", "-n", "-l", "-i", "eth0", "-c", str(count)]
+
+    def listen() -> str:
+        return cluster.exec(node, [*argv, *FILTERS[what]]).output
+
+    def act() -> None:
+        if during is not None:
+            time.sleep(0.5)  # let tcpdump open the interface first
+            during()
+
+    text, _ = parallel(lambda f: f(), [listen, act])
+    return parse(text)

@@ -1,0 +1,288 @@
+"""Simulated Docker hosts: engines running as containers ("nodes") on an "underlay" network.
+
+The Play-with-Docker pattern: each node is a container with its own hostname (node1, node2, ...),
+its own IP on the underlay bridge, and its own Docker engine, reachable from the course through a
+port bound to 127.0.0.1 only. ``Lab``, ``snapshot()`` and the diagrams work on each node's engine.
+Everything (nodes, their ``/var/lib/docker`` volumes, the underlay) carries the cluster's
+``course.lab`` label, so ``cleanup()`` and ``course reset`` remove it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import docker
+
+from .engine import client
+from .errors import CourseError, EngineUnreachable, ForeignResource
+from .images import LAB_IMAGE, build_lab_image
+from .lab import Lab, Removed, engine_call, parallel
+from .names import owner
+from .node_image import build_node_image
+
+UNDERLAY = "underlay"
+ENGINE_PORT = 2375
+# What the node's dockerd runs with: its own socket, a TCP port for the course (published on the
+# host's loopback only), and the same loopback DNS as the host engine, so no lookup leaves the machine.
+DOCKERD = [
+    "dockerd",
+    "-H",
+    "unix:///var/run/docker.sock",
+    "-H",
+    f"tcp://0.0.0.0:{ENGINE_PORT}",
+    "--dns",
+    "127.0.0.1",
+]
+# Where --privileged is refused (a bounding set without CAP_SYS_RESOURCE), this runs an engine.
+FALLBACK = {
+    "cap_add": ["ALL"],
+    "cap_drop": ["SYS_RESOURCE"],
+    "security_opt": ["seccomp=unconfined", "apparmor=unconfined"],
+}
+
+
+# The ports the workshop lists, and how each is checked between two nodes.
+OVERLAY_PORTS = (
+    (2377, "tcp", "cluster management (managers only)"),
+    (7946, "tcp", "node-to-node communication (gossip)"),
+    (7946, "udp", "node-to-node communication (gossip)"),
+    (4789, "udp", "overlay network traffic (VXLAN)"),
+)
+# Heartbeat every 2 s instead of 5 s, so a stopped node shows as down within seconds.
+HEARTBEAT_NS = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class PortCheck:
+    """Whether ``port/proto`` on ``node`` answers: a TCP connect, or a bound UDP socket."""
+
+    node: str
+    port: int
+    proto: str
+    purpose: str
+    ok: bool
+    how: str
+
+    def __str__(self) -> str:
+        state = "open" if self.ok else "CLOSED"
+        return f"{self.node} {self.port}/{self.proto:3} {state:6}  {self.purpose} ({self.how})"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One simulated host: its name (= hostname), underlay IP, and the address of its engine."""
+
+    name: str
+    ip: str
+    url: str
+
+    @property
+    def engine(self) -> docker.DockerClient:
+        """The SDK client of this node's own engine."""
+        return client(self.url)
+
+
+class Cluster:
+    """N nodes on one underlay network, all labelled ``course.lab=<name>`` on the host engine."""
+
+    def __init__(self, name: str = "overlay", size: int = 3, host: str | None = None) -> None:
+        if not 1 <= size <= 9:
+            raise CourseError(f"A cluster of {size} nodes is not supported.", "Use 1 to 9 nodes.")
+        self.lab = Lab(name, host)
+        self.size = size
+        self.nodes: list[Node] = []
+
+    @property
+    def names(self) -> list[str]:
+        return [f"node{i}" for i in range(1, self.size + 1)]
+
+    def up(self, timeout: float = 90) -> list[Node]:
+        """Start every node (idempotent) and wait until each engine answers; load the lab image.
+
+        Similar to ``docker network create underlay`` and, per node,
+        ``docker run -d --privileged --hostname node1 --name node1 --net underlay``
+        ``-v node1:/var/lib/docker -p 127.0.0.1::2375 course/node``.
+        """
+        host = self.lab.engine
+        build_lab_image()
+        image = build_node_image(self.lab.host)
+        self.lab.network(UNDERLAY)
+        parallel(lambda name: self._start(host, image, name), self.names)
+        self.nodes = parallel(lambda name: self._wait(host, name, timeout), self.names)
+        lab_tar = b"".join(host.images.get(LAB_IMAGE).save(named=True))
+        parallel(lambda node: self._load(node, lab_tar), self.nodes)
+        return self.nodes
+
+    def node(self, name: str) -> Node:
+        """The node called ``name`` (after ``up()``)."""
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        raise CourseError(f"No node {name!r} in this cluster.", f"Its nodes are {', '.join(self.names)}.")
+
+    def lab_on(self, name: str) -> Lab:
+        """A Lab on one node's engine: ``cluster.lab_on("node1").run(...)`` is ``docker -H node1 run ...``."""
+        return Lab(self.lab.name, host=self.node(name).url)
+
+    def exec(self, name: str, argv: list[str]) -> tuple[int, str]:
+        """Run ``argv`` on the node itself (not in a container on it): ``docker exec node1 ...``."""
+        return self.lab.exec(name, argv)
+
+    def swarm(self) -> None:
+        """``docker swarm init`` on node1, ``docker swarm join`` on the others (idempotent)."""
+        manager = self.nodes[0]
+        if manager.engine.info()["Swarm"]["LocalNodeState"] != "active":
+            manager.engine.swarm.init(
+                advertise_addr=manager.ip,
+                listen_addr=f"{manager.ip}:2377",
+                dispatcher_heartbeat_period=HEARTBEAT_NS,
+            )
+        manager.engine.swarm.reload()
+        token = manager.engine.swarm.attrs["JoinTokens"]["Worker"]
+        for node in self.nodes[1:]:
+            if node.engine.info()["Swarm"]["LocalNodeState"] != "active":
+                node.engine.swarm.join(
+                    remote_addrs=[f"{manager.ip}:2377"], join_token=token, advertise_addr=node.ip
+                )
+
+    def kernel(self, name: str) -> str:
+        """The kernel a node runs on (nodes share the host's kernel): ``docker exec node1 uname -r``."""
+        return self.exec(name, ["uname", "-r"]).output.strip()
+
+    def check_ports(self, src: str, dst: str) -> list[PortCheck]:
+        """Probe the overlay ports of ``dst`` from ``src``.
+
+        TCP with ``docker exec SRC nc -w 1 DST_IP PORT``; UDP cannot be probed by a connect, so its
+        check is that ``dst`` has the socket bound (``docker exec DST netstat -lnu``), and the capture
+        shows the traffic itself.
+        """
+        ip = self.node(dst).ip
+        bound = self.exec(dst, ["netstat", "-lnu"]).output
+        checks = []
+        for port, proto, purpose in OVERLAY_PORTS:
+            if proto == "tcp":
+                ok = self.exec(src, ["nc", "-w", "1", ip, str(port)]).exit_code == 0
+                how = f"nc from {src}"
+            else:
+                ok = f":{port} " in bound
+                how = f"socket bound on {dst}"
+            checks.append(PortCheck(dst, port, proto, purpose, ok, how))
+        return checks
+
+    def block_vxlan(self, name: str, blocked: bool = True) -> None:
+        """Drop (or stop dropping) incoming VXLAN on a node.
+
+        ``docker exec node3 iptables -I INPUT -p udp --dport 4789 -j DROP`` (``-D`` to undo).
+        """
+        rule = ["INPUT", "-p", "udp", "--dport", "4789", "-j", "DROP"]
+        present = self.exec(name, ["iptables", "-C", *rule]).exit_code == 0
+        if blocked and not present:
+            self.exec(name, ["iptables", "-I", *rule])
+        elif not blocked and present:
+            self.exec(name, ["iptables", "-D", *rule])
+
+    def stop_node(self, name: str) -> None:
+        """Stop a node, as if the host went down: ``docker stop node2``."""
+        self.lab.engine.containers.get(name).stop(timeout=5)
+
+    def start_node(self, name: str, timeout: float = 60) -> Node:
+        """Start a stopped node again (``docker start node2``); its engine rejoins the swarm by itself."""
+        box = self.lab.engine.containers.get(name)
+        box.start()
+        node = self._wait(self.lab.engine, name, timeout)  # its published port may have changed
+        self.nodes = [node if n.name == name else n for n in self.nodes]
+        return node
+
+    def node_states(self) -> dict[str, str]:
+        """``{hostname: state}`` as the manager sees them: ``docker node ls``."""
+        manager = self.nodes[0].engine
+        return {n.attrs["Description"]["Hostname"]: n.attrs["Status"]["State"] for n in manager.nodes.list()}
+
+    def wait_for(self, predicate, timeout: float = 60, every: float = 0.5) -> bool:
+        """Poll ``predicate()`` until it is true or ``timeout`` passes; returns its last value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if predicate():
+                    return True
+            except (docker.errors.APIError, EngineUnreachable):
+                pass
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(every)
+
+    def down(self) -> Removed:
+        """Remove the nodes, their volumes and the underlay: everything the cluster made."""
+        self.nodes = []
+        return self.lab.cleanup()
+
+    # --- inside -----------------------------------------------------------------
+
+    def _start(self, host: docker.DockerClient, image: str, name: str) -> None:
+        try:
+            box = host.containers.get(name)
+        except docker.errors.NotFound:
+            box = None
+        if box is not None:
+            if owner(box.labels) != self.lab.name:
+                raise ForeignResource("container", name, owner(box.labels))
+            if box.status != "running":
+                box.start()
+            return
+        volume = host.volumes.create(f"course-{self.lab.name}-{name}", labels=self.lab.labels)
+        common = {
+            "name": name,
+            "hostname": name,
+            "detach": True,
+            "labels": self.lab.labels,
+            "network": UNDERLAY,
+            "volumes": {volume.name: {"bind": "/var/lib/docker", "mode": "rw"}},
+            "ports": {f"{ENGINE_PORT}/tcp": ("127.0.0.1", None)},
+        }
+        try:
+            host.containers.run(image, DOCKERD, privileged=True, **common)
+        except docker.errors.APIError as exc:  # e.g. "unable to apply caps: operation not permitted"
+            leftover = host.containers.list(all=True, filters={"name": f"^{name}$"})
+            for box in leftover:
+                box.remove(force=True)
+            with engine_call(f"start node {name!r} (privileged was refused: {exc.explanation})"):
+                host.containers.run(
+                    image,
+                    DOCKERD,
+                    **FALLBACK,
+                    **{
+                        **common,
+                        "volumes": {
+                            **common["volumes"],
+                            "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
+                        },
+                    },
+                )
+
+    def _wait(self, host: docker.DockerClient, name: str, timeout: float) -> Node:
+        box = host.containers.get(name)
+        ip = box.attrs["NetworkSettings"]["Networks"][UNDERLAY]["IPAddress"]
+        port = box.attrs["NetworkSettings"]["Ports"][f"{ENGINE_PORT}/tcp"][0]["HostPort"]
+        url = f"tcp://127.0.0.1:{port}"
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                client(url)
+                return Node(name, ip, url)
+            except EngineUnreachable:
+                box.reload()
+                if box.status != "running" or time.monotonic() > deadline:
+                    logs = box.logs(tail=8).decode(errors="replace")
+                    raise CourseError(
+                        f"The engine in {name} did not start ({box.status}).",
+                        f"Its last log lines:\n{logs}",
+                    ) from None
+                time.sleep(0.3)
+
+    @staticmethod
+    def _load(node: Node, lab_tar: bytes) -> None:
+        try:
+            node.engine.images.get(LAB_IMAGE)
+        except docker.errors.ImageNotFound:
+            node.engine.images.load(lab_tar)  # docker save course/lab | docker -H node load

@@ -1,0 +1,113 @@
+"""Simulated hosts on the real engine: ports, swarm, overlay, VXLAN on the wire, failure and rejoin.
+
+One 3-node cluster serves the whole module (it takes ~20 s to start); the last test removes it and
+checks that nothing of it is left on the host engine.
+"""
+
+import docker
+import pytest
+
+from course.capture import capture
+from course.cluster import Cluster
+from course.images import KEEPALIVE, LAB_IMAGE
+from course.names import LABEL
+
+pytestmark = pytest.mark.integration
+NAME = "t-cluster"
+
+
+@pytest.fixture(scope="module")
+def cluster(engine):
+    made = Cluster(NAME)
+    made.down()
+    made.up()
+    made.swarm()
+    made.lab_on("node1").network("t-ov", driver="overlay", attachable=True)
+    made.lab_on("node1").run("t-c1", "t-ov")
+    made.lab_on("node3").run("t-c3", "t-ov")
+    yield made
+    made.down()
+
+
+def test_nodes_are_hosts_with_their_own_names_addresses_and_kernel(cluster):
+    assert [n.name for n in cluster.nodes] == ["node1", "node2", "node3"]
+    assert len({n.ip for n in cluster.nodes}) == 3
+    assert all(n.url.startswith("tcp://127.0.0.1:") for n in cluster.nodes)  # loopback only
+    assert cluster.node("node2").engine.info()["Name"] == "node2"
+    major, minor = map(int, cluster.kernel("node1").split(".")[:2])
+    assert (major, minor) >= (3, 16)
+
+
+def test_overlay_ports_answer_between_nodes(cluster):
+    to_manager = {(c.port, c.proto): c.ok for c in cluster.check_ports("node2", "node1")}
+    assert to_manager == {(2377, "tcp"): True, (7946, "tcp"): True, (7946, "udp"): True, (4789, "udp"): True}
+    to_worker = {(c.port, c.proto): c.ok for c in cluster.check_ports("node1", "node3")}
+    assert to_worker[(2377, "tcp")] is False  # only managers listen on 2377
+    assert to_worker[(7946, "tcp")] and to_worker[(4789, "udp")]
+
+
+def test_containers_on_two_hosts_reach_each_other_by_name(cluster):
+    on1 = cluster.lab_on("node1")
+    assert on1.resolve("t-c1", "t-c3") == cluster.lab_on("node3").addresses("t-c3")["t-ov"]
+    assert on1.ping("t-c1", "t-c3")
+    assert cluster.node_states() == {"node1": "ready", "node2": "ready", "node3": "ready"}
+
+
+def test_the_ping_crosses_the_underlay_as_vxlan(cluster):
+    on1 = cluster.lab_on("node1")
+    packets = capture(cluster, "node1", "vxlan", during=lambda: on1.ping("t-c1", "t-c3", count=2))
+    assert packets, "no VXLAN packet seen"
+    first = packets[0]
+    assert (first.src, first.dst, first.dport) == (cluster.node("node1").ip, cluster.node("node3").ip, 4789)
+    assert first.vni and first.inner.startswith("ICMP echo request")
+    assert first.inner_dst == cluster.lab_on("node3").addresses("t-c3")["t-ov"]
+    gossip = capture(cluster, "node1", "gossip", count=2, seconds=6)
+    assert any(p.dport == 7946 for p in gossip)
+
+
+def test_blocking_udp_4789_breaks_pings_but_not_the_swarm(cluster):
+    on1 = cluster.lab_on("node1")
+    cluster.block_vxlan("node3")
+    try:
+        assert not on1.ping("t-c1", "t-c3")
+        assert cluster.node_states()["node3"] == "ready"  # gossip and management still get through
+    finally:
+        cluster.block_vxlan("node3", blocked=False)
+    assert cluster.wait_for(lambda: on1.ping("t-c1", "t-c3"), timeout=10)
+
+
+def test_a_stopped_node_goes_down_its_tasks_move_and_it_rejoins(cluster):
+    manager = cluster.nodes[0].engine
+    service = manager.services.create(
+        LAB_IMAGE,
+        command=KEEPALIVE,
+        name="t-web",
+        networks=["t-ov"],
+        mode=docker.types.ServiceMode("replicated", replicas=3),
+    )
+    hostnames = {n.id: n.attrs["Description"]["Hostname"] for n in manager.nodes.list()}
+
+    def placed():
+        return sorted(
+            hostnames.get(t.get("NodeID"), "?")
+            for t in service.tasks()
+            if t["DesiredState"] == "running" and t["Status"]["State"] == "running"
+        )
+
+    try:
+        assert cluster.wait_for(lambda: len(placed()) == 3, timeout=60)
+        cluster.stop_node("node2")
+        assert cluster.wait_for(lambda: cluster.node_states()["node2"] == "down", timeout=60)
+        assert cluster.wait_for(lambda: len(placed()) == 3 and "node2" not in placed(), timeout=90)
+        cluster.start_node("node2")
+        assert cluster.wait_for(lambda: cluster.node_states()["node2"] == "ready", timeout=90)
+    finally:
+        service.remove()
+
+
+def test_down_leaves_nothing_on_the_host(cluster, engine):
+    cluster.down()
+    label = f"{LABEL}={NAME}"
+    assert not engine.containers.list(all=True, filters={"label": label})
+    assert not engine.networks.list(filters={"label": label})
+    assert not engine.volumes.list(filters={"label": label})
