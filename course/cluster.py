@@ -20,6 +20,7 @@ from .images import LAB_IMAGE, build_lab_image
 from .lab import Lab, Removed, engine_call, parallel
 from .names import owner
 from .node_image import build_node_image
+from .topology import Snapshot, snapshot
 
 UNDERLAY = "underlay"
 ENGINE_PORT = 2375
@@ -81,6 +82,14 @@ class Node:
     def engine(self) -> docker.DockerClient:
         """The SDK client of this node's own engine."""
         return client(self.url)
+
+
+@dataclass(frozen=True)
+class ClusterSnapshot:
+    """The host engine's snapshot of the cluster lab (nodes, underlay) and one snapshot per node."""
+
+    host: Snapshot
+    nodes: dict[str, Snapshot]
 
 
 class Cluster:
@@ -195,9 +204,12 @@ class Cluster:
         return node
 
     def node_states(self) -> dict[str, str]:
-        """``{hostname: state}`` as the manager sees them: ``docker node ls``."""
+        """``{hostname: state}`` as the manager sees them, sorted by name: ``docker node ls``."""
         manager = self.nodes[0].engine
-        return {n.attrs["Description"]["Hostname"]: n.attrs["Status"]["State"] for n in manager.nodes.list()}
+        states = {
+            n.attrs["Description"]["Hostname"]: n.attrs["Status"]["State"] for n in manager.nodes.list()
+        }
+        return dict(sorted(states.items()))
 
     def wait_for(self, predicate, timeout: float = 60, every: float = 0.5) -> bool:
         """Poll ``predicate()`` until it is true or ``timeout`` passes; returns its last value."""
@@ -211,6 +223,12 @@ class Cluster:
             if time.monotonic() > deadline:
                 return False
             time.sleep(every)
+
+    def snapshot(self) -> ClusterSnapshot:
+        """Read the host's view (nodes on the underlay) and each node's engine, for ``draw_cluster``."""
+        return ClusterSnapshot(
+            snapshot(self.lab), {node.name: snapshot(self.lab.name, host=node.url) for node in self.nodes}
+        )
 
     def down(self) -> Removed:
         """Remove the nodes, their volumes and the underlay: everything the cluster made."""

@@ -17,12 +17,17 @@ import html
 import json
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyvis
 from pyvis.network import Network
 
 from .topology import Diff, Snapshot
+
+if TYPE_CHECKING:
+    from .cluster import ClusterSnapshot
 
 VIS_JS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
 COLOURS = {
@@ -201,6 +206,20 @@ def draw(
 ) -> Diagram:
     """Draw a snapshot; with ``changes`` (a Diff) what it added is highlighted in orange."""
     graph = network_graph(snap, changes)
+    summary = (
+        f"diagram: host {snap.host.hostname}, {len(snap.networks)} networks, "
+        f"{len(snap.containers)} containers, {len(snap.endpoints)} endpoints"
+    )
+    if changes:
+        summary += f"; highlighted: {str(changes).count(chr(10)) + 1} changes"
+    legend = "Top boxes: networks, each a Linux bridge on the host. Lines: veth pairs (hover for IP and MAC)."
+    if changes:
+        legend += " Orange: new since the last step."
+    return _render(graph, caption, summary, legend, height)
+
+
+def _render(graph: Network, caption: str, summary: str, legend: str, height: int | None = None) -> Diagram:
+    """The HTML of a diagram: a caption line, a div, and a small script that draws into it."""
     rows = max((int(n["y"]) for n in graph.nodes), default=0)
     height = height or rows + 140
     nodes = [{k: v for k, v in n.items() if k not in ("physics",)} for n in graph.nodes]
@@ -214,9 +233,6 @@ def draw(
         },
         sort_keys=True,
     )
-    legend = "Top boxes: networks, each a Linux bridge on the host. Lines: veth pairs (hover for IP and MAC)."
-    if changes:
-        legend += " Orange: new since the last step."
     note = html.escape(f"{caption} — {legend}" if caption else legend)
     page = (
         f'<div style="font:12px sans-serif;color:#555;margin:4px 0">{note}</div>'
@@ -232,12 +248,6 @@ def draw(
         "else{el.textContent='Run the first code cell of this notebook to load the diagram library.'}"
         "})(document.currentScript.previousElementSibling);</script>"
     )
-    summary = (
-        f"diagram: host {snap.host.hostname}, {len(snap.networks)} networks, "
-        f"{len(snap.containers)} containers, {len(snap.endpoints)} endpoints"
-    )
-    if changes:
-        summary += f"; highlighted: {str(changes).count(chr(10)) + 1} changes"
     return Diagram(page, f"{caption}\n{summary}" if caption else summary)
 
 
@@ -274,3 +284,102 @@ def library() -> Library:
     style = f"<style>{_TOOLTIP_CSS}</style>"
     note = html.escape("Diagram library loaded (vis-network, offline).")
     return Library(f'{style}{script}<div style="color:#888;font-size:11px">{note}</div>')
+
+
+def draw_cluster(cluster: ClusterSnapshot, caption: str = "") -> Diagram:
+    """Draw simulated hosts: the underlay on top, each node, the overlay networks spanning the
+    nodes that carry them, a VXLAN tunnel between each pair of those nodes, and the containers.
+    """
+    graph = Network(height="100%", width="100%", cdn_resources="remote")
+    host = cluster.host
+    names = sorted(cluster.nodes)
+    width = COLUMN * 1.1
+    x_of = {name: (i - (len(names) - 1) / 2) * width for i, name in enumerate(names)}
+    underlay = next((n for n in host.networks if n.driver == "bridge"), None)
+    if underlay is not None:
+        graph.add_node(
+            "underlay",
+            label=f"{underlay.name}\n{underlay.subnet}\nLinux bridge {underlay.bridge}",
+            title="The underlay: the hosts' own network (here a bridge on the real host)",
+            shape="box",
+            color=DEFAULT_BRIDGE,
+            font={"color": "white", "face": "monospace"},
+            x=0,
+            y=0,
+            physics=False,
+        )
+    roles = {}
+    for snap in cluster.nodes.values():
+        roles.update({n.hostname: f"{n.role}, {n.state}" for n in snap.nodes})
+    for name in names:
+        ep = host.endpoints_of(name).get(underlay.name) if underlay else None
+        graph.add_node(
+            f"node:{name}",
+            label=f"{name}\n{ep.ip if ep else ''}\n{roles.get(name, '')}".rstrip(),
+            title=f"Docker host {name} (a container running its own engine)",
+            shape="box",
+            color="#1c2024",
+            font={"color": "white", "face": "monospace"},
+            x=x_of[name],
+            y=ROW,
+            physics=False,
+        )
+        if underlay is not None:
+            graph.add_edge(
+                "underlay", f"node:{name}", color="#8b8d98", width=2, title=f"{name} on the underlay"
+            )
+    overlays: dict[str, tuple] = {}
+    for name in names:
+        for net in cluster.nodes[name].networks:
+            if net.driver == "overlay" and net.name != "ingress":
+                carried = [n for n in names if cluster.nodes[n].members(net.name)]
+                overlays.setdefault(net.name, (net, carried))
+    for k, (name, (net, carried)) in enumerate(sorted(overlays.items())):
+        hue = colour(name, sorted(overlays))
+        graph.add_node(
+            f"ov:{name}",
+            label=f"overlay {name}\n{net.subnet}\nVXLAN VNI {net.vni or '?'}",
+            title=f"overlay network {name}: one subnet across {', '.join(carried) or 'no node yet'}",
+            shape="box",
+            color=hue,
+            font={"color": "white", "face": "monospace"},
+            x=0,
+            y=2.2 * ROW + k * ROW,
+            physics=False,
+        )
+        for a, b in pairwise(carried):
+            graph.add_edge(
+                f"node:{a}",
+                f"node:{b}",
+                label=f"VXLAN udp/4789 vni {net.vni or '?'}",
+                title=f"{name}'s packets travel between {a} and {b} inside UDP 4789 (VXLAN)",
+                color=NEW,
+                dashes=True,
+                width=3,
+                smooth={"enabled": True, "type": "curvedCW", "roundness": 0.25},
+                font={"size": 11, "align": "top"},
+            )
+    row = 2.2 * ROW + max(len(overlays), 1) * ROW
+    for name in names:
+        boxes = [c.name for c in cluster.nodes[name].containers]
+        for j, box in enumerate(sorted(boxes)):
+            eps = cluster.nodes[name].endpoints_of(box)
+            graph.add_node(
+                f"ctr:{name}:{box}",
+                label="\n".join([box, *(e.ip for e in eps.values() if e.ip)]),
+                title=f"container {box} on {name}",
+                shape="box",
+                color={"background": "#ffffff", "border": "#444"},
+                font={"face": "monospace"},
+                x=x_of[name] + (j - (len(boxes) - 1) / 2) * 110,
+                y=row,
+                physics=False,
+            )
+            graph.add_edge(f"node:{name}", f"ctr:{name}:{box}", color="#b0b4ba", dashes=True, title="runs on")
+            for net in eps:
+                if net in overlays:
+                    graph.add_edge(f"ov:{net}", f"ctr:{name}:{box}", color="#555", width=2, title=f"on {net}")
+    summary = f"cluster diagram: {len(names)} nodes, {len(overlays)} overlay networks"
+    return _render(
+        graph, caption, summary, "Dark boxes: Docker hosts. Orange dashes: VXLAN tunnels on UDP 4789."
+    )

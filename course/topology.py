@@ -38,6 +38,7 @@ class NetworkInfo:
     internal: bool = False
     attachable: bool = False
     lab: str | None = None
+    vni: int | None = None  # an overlay network's VXLAN network identifier
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,13 @@ def _network(raw: dict, seen_gateway: str | None) -> NetworkInfo:
         internal=bool(raw.get("Internal")),
         attachable=bool(raw.get("Attachable")),
         lab=(raw.get("Labels") or {}).get(LABEL),
+        vni=_vni(options),
     )
+
+
+def _vni(options: dict) -> int | None:
+    first = options.get("com.docker.network.driver.overlay.vxlanid_list", "").split(",")[0]
+    return int(first) if first.isdigit() else None
 
 
 @dataclass(frozen=True)
