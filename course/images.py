@@ -47,16 +47,55 @@ def lab_image_tar(busybox: Path = BUSYBOX) -> tuple[bytes, str]:
             info = tarfile.TarInfo(folder)
             info.type, info.mode = tarfile.DIRTYPE, 0o1777 if folder == "tmp" else 0o755
             tar.addfile(info)
-        _add_file(tar, "bin/busybox", binary, 0o755)
-        for applet in applets:
-            if applet != "busybox":
-                link = tarfile.TarInfo(f"bin/{applet}")
-                link.type, link.linkname = tarfile.SYMTYPE, "busybox"
-                tar.addfile(link)
+        add_busybox(tar, binary, applets)
         _add_file(tar, "etc/passwd", _PASSWD.encode(), 0o644)
         _add_file(tar, "etc/group", _GROUP.encode(), 0o644)
         _add_file(tar, "var/www/index.html", b"hello from the course lab image\n", 0o644)
     return buf.getvalue(), hashlib.sha256(binary).hexdigest()
+
+
+def add_busybox(tar: tarfile.TarFile, binary: bytes, applets: list[str]) -> None:
+    """Put busybox at /bin/busybox with one /bin/<applet> symlink per applet."""
+    _add_file(tar, "bin/busybox", binary, 0o755)
+    for applet in applets:
+        if applet != "busybox":
+            symlink(tar, f"bin/{applet}", "busybox")
+
+
+def symlink(tar: tarfile.TarFile, name: str, target: str) -> None:
+    """Add a symbolic link ``name -> target`` to a tar being built."""
+    link = tarfile.TarInfo(name)
+    link.type, link.linkname = tarfile.SYMTYPE, target
+    tar.addfile(link)
+
+
+def import_rootfs(
+    image: str,
+    data: bytes,
+    digest_label: str,
+    digest: str,
+    changes: list[str],
+    host: str | None = None,
+    force: bool = False,
+) -> docker.models.images.Image:
+    """``docker import`` a root filesystem tar as ``image``, unless the engine already has it with
+    the same digest in ``digest_label`` (so a rebuild happens only when the inputs changed).
+    """
+    engine = client(host)
+    try:
+        have = engine.images.get(image)
+        if have.labels.get(digest_label) == digest and not force:
+            return have
+    except docker.errors.ImageNotFound:
+        pass
+    repo, tag = image.split(":")
+    try:
+        engine.api.import_image_from_data(
+            data, repository=repo, tag=tag, changes=[*changes, f"LABEL {digest_label}={digest}"]
+        )
+    except docker.errors.APIError as exc:
+        raise EngineError(f"The engine refused to import {image}: {exc.explanation}.", "") from exc
+    return engine.images.get(image)
 
 
 def _add_file(tar: tarfile.TarFile, name: str, data: bytes, mode: int) -> None:
@@ -70,7 +109,7 @@ def build_lab_image(force: bool = False, busybox: Path = BUSYBOX) -> docker.mode
 
     Similar to ``tar -C rootfs -c . | docker import -c 'CMD ["/bin/sh"]' - course/lab``.
     """
-    engine = client()
+    client()  # fail fast, with the fix, when no engine answers
     if not busybox.exists():
         if shutil.which("apt-get") and busybox == BUSYBOX:
             install_debian_packages(["busybox-static"])
@@ -81,24 +120,8 @@ def build_lab_image(force: bool = False, busybox: Path = BUSYBOX) -> docker.mode
                 "registry: course images pull",
             )
     data, digest = lab_image_tar(busybox)
-    if not force:
-        try:
-            have = engine.images.get(LAB_IMAGE)
-            if have.labels.get(f"{IMAGE_LABEL}.busybox") == digest:
-                return have
-        except docker.errors.ImageNotFound:
-            pass
-    changes = [
-        'CMD ["/bin/sh"]',
-        "ENV PATH=/bin",
-        f"LABEL {IMAGE_LABEL}=lab {IMAGE_LABEL}.busybox={digest}",
-    ]
-    repo, tag = LAB_IMAGE.split(":")
-    try:
-        engine.api.import_image_from_data(data, repository=repo, tag=tag, changes=changes)
-    except docker.errors.APIError as exc:
-        raise EngineError(f"The engine refused to import the lab image: {exc}.", "") from exc
-    return engine.images.get(LAB_IMAGE)
+    changes = ['CMD ["/bin/sh"]', "ENV PATH=/bin", f"LABEL {IMAGE_LABEL}=lab"]
+    return import_rootfs(LAB_IMAGE, data, f"{IMAGE_LABEL}.busybox", digest, changes, force=force)
 
 
 def pull_lab_image() -> docker.models.images.Image:

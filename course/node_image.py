@@ -17,11 +17,9 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-import docker
-
 from .engine import client
 from .errors import CourseError
-from .images import BUSYBOX, IMAGE_LABEL, _add_file
+from .images import BUSYBOX, IMAGE_LABEL, _add_file, add_busybox, import_rootfs, symlink
 
 NODE_IMAGE = "course/node:latest"
 BINARIES = {
@@ -73,54 +71,31 @@ def node_image_tar() -> tuple[bytes, str]:
             digest.update(data)
             _add_file(tar, f"usr/bin/{name}", data, 0o755)
         for link in IPTABLES_LINKS:
-            _symlink(tar, f"usr/sbin/{link}", "/usr/bin/xtables-legacy-multi")
+            symlink(tar, f"usr/sbin/{link}", "/usr/bin/xtables-legacy-multi")
         for lib in sorted(_libraries(list(BINARIES.values()))):
             real = os.path.realpath(lib)
             _add_file(tar, lib.lstrip("/"), Path(real).read_bytes(), 0o755)
         for module in sorted(XTABLES_DIR.iterdir()):
             if module.is_file():
                 _add_file(tar, str(module).lstrip("/"), module.read_bytes(), 0o644)
-        _add_file(tar, "bin/busybox", BUSYBOX.read_bytes(), 0o755)
         applets = subprocess.run([str(BUSYBOX), "--list"], capture_output=True, text=True, check=True).stdout
-        for applet in applets.split():
-            if applet != "busybox":
-                _symlink(tar, f"bin/{applet}", "busybox")
+        add_busybox(tar, BUSYBOX.read_bytes(), applets.split())
         _add_file(tar, "etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n", 0o644)
         _add_file(tar, "etc/group", b"root:x:0:\ndocker:x:999:\n", 0o644)
     return buf.getvalue(), digest.hexdigest()
 
 
-def _symlink(tar: tarfile.TarFile, name: str, target: str) -> None:
-    link = tarfile.TarInfo(name)
-    link.type, link.linkname = tarfile.SYMTYPE, target
-    tar.addfile(link)
-
-
 def build_node_image(host: str | None = None) -> str:
     """Build ``course/node`` (cached by binary digest) and return its name.
 
-    Similar to ``tar -c rootfs | docker import -c 'ENTRYPOINT ["dockerd"]' - course/node``.
+    Similar to ``tar -c rootfs | docker import - course/node``; nodes run it with ``dockerd ...``.
     """
-    engine = client(host)
+    client(host)  # fail fast, with the fix, when no engine answers
     if shutil.which("ldd") is None:
         raise CourseError(
             "ldd is missing, so the node image cannot be assembled.", "apt-get install libc-bin"
         )
     data, digest = node_image_tar()
-    try:
-        have = engine.images.get(NODE_IMAGE)
-        if have.labels.get(f"{IMAGE_LABEL}.binaries") == digest:
-            return NODE_IMAGE
-    except docker.errors.ImageNotFound:
-        pass
-    repo, tag = NODE_IMAGE.split(":")
-    engine.api.import_image_from_data(
-        data,
-        repository=repo,
-        tag=tag,
-        changes=[
-            "ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-            f"LABEL {IMAGE_LABEL}=node {IMAGE_LABEL}.binaries={digest}",
-        ],
-    )
+    changes = ["ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"LABEL {IMAGE_LABEL}=node"]
+    import_rootfs(NODE_IMAGE, data, f"{IMAGE_LABEL}.binaries", digest, changes, host)
     return NODE_IMAGE
