@@ -179,6 +179,13 @@ class Cluster:
             checks.append(PortCheck(dst, port, proto, purpose, ok, how))
         return checks
 
+    def ipsec_capable(self, name: str) -> bool:
+        """Whether the node's kernel offers AES-GCM for IPsec, which ``--opt encrypted`` uses.
+
+        ``docker exec node1 cat /proc/crypto``: the algorithm appears there once the kernel has it.
+        """
+        return "gcm(aes)" in self.exec(name, ["cat", "/proc/crypto"]).output
+
     def block_vxlan(self, name: str, blocked: bool = True) -> None:
         """Drop (or stop dropping) incoming VXLAN on a node.
 

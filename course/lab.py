@@ -123,11 +123,17 @@ class Lab:
     # --- creating ---------------------------------------------------------------
 
     def network(
-        self, name: str, *, driver: str = "bridge", internal: bool = False, attachable: bool = False
+        self,
+        name: str,
+        *,
+        driver: str = "bridge",
+        internal: bool = False,
+        attachable: bool = False,
+        encrypted: bool = False,
     ) -> Network:
         """Create a network, or return it if this lab already has it.
 
-        Similar to ``docker network create [--driver DRIVER] NAME``.
+        Similar to ``docker network create [--driver DRIVER] [--attachable] [--opt encrypted] NAME``.
         """
         check_name("network", name)
         if name in BUILTIN_NETWORKS:
@@ -145,6 +151,7 @@ class Lab:
                 driver=driver,
                 internal=internal,
                 attachable=attachable,
+                options={"encrypted": "true"} if encrypted else None,
                 labels=self.labels,
                 check_duplicate=True,
             )

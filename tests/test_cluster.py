@@ -105,6 +105,17 @@ def test_a_stopped_node_goes_down_its_tasks_move_and_it_rejoins(cluster):
         service.remove()
 
 
+def test_an_encrypted_overlay_is_esp_on_the_wire_where_the_kernel_has_ipsec(cluster):
+    on1, on3 = cluster.lab_on("node1"), cluster.lab_on("node3")
+    on1.network("t-secret", driver="overlay", attachable=True, encrypted=True)
+    on1.run("t-s1", "t-secret")
+    on3.run("t-s3", "t-secret")
+    if not cluster.ipsec_capable("node1") and not on1.ping("t-s1", "t-s3", count=2, timeout=2):
+        pytest.skip("this kernel has no AES-GCM for IPsec: an encrypted overlay carries no traffic")
+    packets = capture(cluster, "node1", "esp", during=lambda: on1.ping("t-s1", "t-s3", count=2))
+    assert packets and all(p.protocol == "ESP" and p.inner is None for p in packets)
+
+
 def test_down_leaves_nothing_on_the_host(cluster, engine):
     cluster.down()
     label = f"{LABEL}={NAME}"
