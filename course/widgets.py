@@ -33,6 +33,7 @@ class View(w.VBox):
     """A VBox whose plain-text form is a readable result instead of a widget repr."""
 
     plain: str = ""
+    refresh = None  # set by views that can redraw themselves (the live topology)
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = super()._repr_mimebundle_(**kwargs)
@@ -85,6 +86,7 @@ def topology(lab: Lab, every: float = 2.0) -> View:
             threading.Event().wait(every)
 
     refresh.on_click(show)
+    view.refresh = show
     auto.observe(lambda change: change["new"] and threading.Thread(target=tick, daemon=True).start(), "value")
     show()
     return view
@@ -151,8 +153,8 @@ def controls(lab: Lab, live: View | None = None) -> View:
             status.value = f"<b>{exc}</b>"
             return
         status.value = f"<code>docker network {verb} {net.value} {who.value}</code> done."
-        if live is not None:
-            live.children[0].children[0].click()
+        if live is not None and live.refresh is not None:
+            live.refresh()
 
     connect.on_click(lambda _: act("connect"))
     disconnect.on_click(lambda _: act("disconnect"))
