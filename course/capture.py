@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .errors import CourseError
 from .lab import parallel
+from .topology import align
 
 if TYPE_CHECKING:
     from .cluster import Cluster
@@ -103,8 +104,7 @@ def table(packets: list[Packet]) -> str:
         )
         for p in packets
     ]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+    return "\n".join(align(rows))
 
 
 def capture(

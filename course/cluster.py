@@ -17,7 +17,7 @@ import docker
 from .engine import client
 from .errors import CourseError, EngineUnreachable, ForeignResource
 from .images import LAB_IMAGE, build_lab_image
-from .lab import Lab, Removed, engine_call, parallel
+from .lab import ExecResult, Lab, Removed, engine_call, parallel
 from .names import owner
 from .node_image import build_node_image
 from .topology import Snapshot, snapshot
@@ -134,7 +134,7 @@ class Cluster:
         """A Lab on one node's engine: ``cluster.lab_on("node1").run(...)`` is ``docker -H node1 run ...``."""
         return Lab(self.lab.name, host=self.node(name).url)
 
-    def exec(self, name: str, argv: list[str]) -> tuple[int, str]:
+    def exec(self, name: str, argv: list[str]) -> ExecResult:
         """Run ``argv`` on the node itself (not in a container on it): ``docker exec node1 ...``."""
         return self.lab.exec(name, argv)
 
@@ -271,19 +271,9 @@ class Cluster:
             leftover = host.containers.list(all=True, filters={"name": f"^{name}$"})
             for box in leftover:
                 box.remove(force=True)
+            common["volumes"]["/sys/fs/cgroup"] = {"bind": "/sys/fs/cgroup", "mode": "rw"}
             with engine_call(f"start node {name!r} (privileged was refused: {exc.explanation})"):
-                host.containers.run(
-                    image,
-                    DOCKERD,
-                    **FALLBACK,
-                    **{
-                        **common,
-                        "volumes": {
-                            **common["volumes"],
-                            "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
-                        },
-                    },
-                )
+                host.containers.run(image, DOCKERD, **FALLBACK, **common)
 
     def _wait(self, host: docker.DockerClient, name: str, timeout: float) -> Node:
         box = host.containers.get(name)

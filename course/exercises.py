@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .hostview import host_interfaces, veth_peer
 from .lab import Lab
-from .reachability import reachability
+from .reachability import probe, reachability
 from .topology import snapshot
 
 
@@ -85,12 +85,12 @@ def host_network_shares_stack(lab: Lab, container: str) -> Feedback:
 
 def reach_by_name(lab: Lab, src: str, dst: str) -> Feedback:
     """Exercises 03.x: ``src`` reaches ``dst`` by name."""
-    probe = reachability(lab, [src, dst])[src, dst]
-    if probe.by_name:
-        return Feedback(True, f"{src} resolves {dst} to {probe.resolved} and it answers.")
+    result = probe(lab, snapshot(lab), src, dst)
+    if result.by_name:
+        return Feedback(True, f"{src} resolves {dst} to {result.resolved} and it answers.")
     return Feedback(
         False,
-        f"{src} cannot reach {dst} by name ({probe.reason}). Hint: names resolve only on a "
+        f"{src} cannot reach {dst} by name ({result.reason}). Hint: names resolve only on a "
         "user-defined network that both containers are attached to.",
     )
 

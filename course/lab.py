@@ -236,7 +236,7 @@ class Lab:
         box = self._container(container)
         if network not in self._networks_of(box):
             return
-        net = self._network(network) if network not in BUILTIN_NETWORKS else self._builtin(network)
+        net = self._network(network)
         with engine_call(f"disconnect {container!r} from {network!r}"):
             net.disconnect(box)
 
@@ -327,9 +327,6 @@ class Lab:
         if name not in BUILTIN_NETWORKS:
             self._require_ours("network", name, net.attrs.get("Labels"))
         return net
-
-    def _builtin(self, name: str) -> Network:
-        return self.engine.networks.get(name)
 
     def _container(self, name: str) -> Container:
         check_name("container", name)

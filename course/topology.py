@@ -107,7 +107,7 @@ class Snapshot:
         """The snapshot as aligned text: host, networks, then endpoints; sorted, so stable."""
         h = self.host
         lines = [f"host {h.hostname}: Linux {h.kernel}, Docker {h.engine_version}, swarm {h.swarm}", ""]
-        lines += _align(
+        lines += align(
             [("NETWORK", "DRIVER", "SCOPE", "SUBNET", "GATEWAY", "BRIDGE")]
             + [
                 (n.name, n.driver, n.scope, n.subnet or "-", n.gateway or "-", n.bridge or "-")
@@ -121,10 +121,10 @@ class Snapshot:
             for e in self.endpoints
         ]
         rows += [(c.name, c.state, "-", "-", "-") for c in self.containers if not self.endpoints_of(c.name)]
-        lines += _align([("CONTAINER", "STATE", "NETWORK", "IPV4", "MAC"), *sorted(rows)])
+        lines += align([("CONTAINER", "STATE", "NETWORK", "IPV4", "MAC"), *sorted(rows)])
         if self.nodes:
             lines.append("")
-            lines += _align(
+            lines += align(
                 [("NODE", "ROLE", "STATE", "AVAILABILITY", "ADDRESS")]
                 + [(n.hostname, n.role, n.state, n.availability, n.address) for n in self.nodes]
             )
@@ -137,7 +137,8 @@ class Snapshot:
         printer.text(self.table())
 
 
-def _align(rows: list[tuple[str, ...]]) -> list[str]:
+def align(rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows of text cells as lines, each column as wide as its widest cell."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
