@@ -4,7 +4,7 @@ A notebook starts with ``from course import *`` and ``library()``; the names bel
 introduced, one at a time, where a lesson first needs them.
 """
 
-from . import doctor, exercises, hostview, widgets
+from . import behaviours, doctor, exercises, hostview, widgets
 from .diagram import draw, library
 from .errors import CourseError
 from .lab import Lab, reset
@@ -14,6 +14,7 @@ from .topology import diff, snapshot
 __all__ = [
     "CourseError",
     "Lab",
+    "behaviours",
     "diff",
     "doctor",
     "draw",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import doctor, engine, images, lab
+from . import doctor, engine, engines, images, lab
 from .errors import CourseError
 
 
@@ -20,12 +20,16 @@ def _doctor(_: argparse.Namespace) -> int:
 
 def _engine(args: argparse.Namespace) -> int:
     if args.action == "start":
-        print(engine.start().message)
+        print(engine.start(args.engine).message)
     elif args.action == "stop":
         print(engine.stop())
+    elif args.action == "owned":  # for scripts: exit 0 only when the running engine is the course's
+        return 0 if engine.started_engine() is not None and engine.answers() else 1
     else:
-        engine.client()
-        print(f"Docker engine answers at {engine.address()}.")
+        version = engine.client().version()["Version"]
+        started = engine.started_engine()
+        whose = f"the course's {started} engine" if started else "not started by the course"
+        print(f"Docker {version} answers at {engine.address()} ({whose}).")
     return 0
 
 
@@ -46,7 +50,12 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True)
     sub.add_parser("doctor", help="check everything the course needs").set_defaults(run=_doctor)
     eng = sub.add_parser("engine", help="start, stop or check the Docker engine")
-    eng.add_argument("action", choices=["start", "stop", "status"])
+    eng.add_argument("action", choices=["start", "stop", "status", "owned"])
+    eng.add_argument(
+        "--engine",
+        choices=engines.NAMES,
+        help=f"which engine to start where none runs (default: {engines.DEFAULT}, Docker 28)",
+    )
     eng.set_defaults(run=_engine)
     img = sub.add_parser("images", help="build the lab image locally (or pull it)")
     img.add_argument("action", choices=["build", "pull"])

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import docker
 
-from .engine import client
-from .errors import CourseError, EngineUnreachable, ForeignResource
+from . import certs
+from .engine import client, trust
+from .errors import CourseError, EngineError, EngineUnreachable, ForeignResource
 from .images import LAB_IMAGE, build_lab_image
 from .lab import ExecResult, Lab, Removed, engine_call, parallel
 from .names import owner
@@ -23,18 +24,12 @@ from .node_image import build_node_image
 from .topology import Snapshot, snapshot
 
 UNDERLAY = "underlay"
-ENGINE_PORT = 2375
-# What the node's dockerd runs with: its own socket, a TCP port for the course (published on the
-# host's loopback only), and the same loopback DNS as the host engine, so no lookup leaves the machine.
-DOCKERD = [
-    "dockerd",
-    "-H",
-    "unix:///var/run/docker.sock",
-    "-H",
-    f"tcp://0.0.0.0:{ENGINE_PORT}",
-    "--dns",
-    "127.0.0.1",
-]
+ENGINE_PORT = certs.PORT
+# What the node's dockerd runs with: its own socket, TCP 2376 with mutual TLS for the course (published
+# on the host's loopback only; certs.py), and the same loopback DNS as the host engine, so no lookup
+# leaves the machine. No plain-TCP port: anyone who reached one would drive a root engine.
+DOCKERD = ["dockerd", "-H", "unix:///var/run/docker.sock", "--dns", "127.0.0.1"]
+PRIVILEGED = {"privileged": True}
 # Where --privileged is refused (a bounding set without CAP_SYS_RESOURCE), this runs an engine.
 FALLBACK = {
     "cap_add": ["ALL"],
@@ -101,6 +96,7 @@ class Cluster:
         self.lab = Lab(name, host)
         self.size = size
         self.nodes: list[Node] = []
+        self.certs = certs.ensure(self.lab.name, self.names)
 
     @property
     def names(self) -> list[str]:
@@ -111,7 +107,8 @@ class Cluster:
 
         Similar to ``docker network create underlay`` and, per node,
         ``docker run -d --privileged --hostname node1 --name node1 --net underlay``
-        ``-v node1:/var/lib/docker -p 127.0.0.1::2375 course/node``.
+        ``-v node1:/var/lib/docker -p 127.0.0.1::2376 course/node dockerd --tlsverify ...``
+        (its certificates copied in first: ``docker cp``).
         """
         host = self.lab.engine
         build_lab_image()
@@ -133,6 +130,11 @@ class Cluster:
     def lab_on(self, name: str) -> Lab:
         """A Lab on one node's engine: ``cluster.lab_on("node1").run(...)`` is ``docker -H node1 run ...``."""
         return Lab(self.lab.name, host=self.node(name).url)
+
+    def docker_command(self, name: str, *args: str) -> str:
+        """The ``docker`` command line for a node's engine: ``docker_command("node1", "ps")``."""
+        url = self.node(name).url
+        return " ".join(["docker", *self.certs.cli_flags(), "-H", url, *args])
 
     def exec(self, name: str, argv: list[str]) -> ExecResult:
         """Run ``argv`` on the node itself (not in a container on it): ``docker exec node1 ...``."""
@@ -205,7 +207,7 @@ class Cluster:
     def start_node(self, name: str, timeout: float = 60) -> Node:
         """Start a stopped node again (``docker start node2``); its engine rejoins the swarm by itself."""
         box = self.lab.engine.containers.get(name)
-        box.start()
+        self._boot(box)
         node = self._wait(self.lab.engine, name, timeout)  # its published port may have changed
         self.nodes = [node if n.name == name else n for n in self.nodes]
         return node
@@ -234,7 +236,8 @@ class Cluster:
     def snapshot(self) -> ClusterSnapshot:
         """Read the host's view (nodes on the underlay) and each node's engine, for ``draw_cluster``."""
         return ClusterSnapshot(
-            snapshot(self.lab), {node.name: snapshot(self.lab.name, host=node.url) for node in self.nodes}
+            snapshot(self.lab),
+            {node.name: snapshot(self.lab.name, host=node.url, nodes=True) for node in self.nodes},
         )
 
     def down(self) -> Removed:
@@ -253,33 +256,45 @@ class Cluster:
             if owner(box.labels) != self.lab.name:
                 raise ForeignResource("container", name, owner(box.labels))
             if box.status != "running":
+                box.put_archive("/", self.certs.server_tar())  # the cluster's certificates may be new
                 box.start()
             return
         volume = host.volumes.create(f"course-{self.lab.name}-{name}", labels=self.lab.labels)
         common = {
             "name": name,
             "hostname": name,
-            "detach": True,
             "labels": self.lab.labels,
             "network": UNDERLAY,
-            "volumes": {volume.name: {"bind": "/var/lib/docker", "mode": "rw"}},
             "ports": {f"{ENGINE_PORT}/tcp": ("127.0.0.1", None)},
         }
+        docker_dir = {volume.name: {"bind": "/var/lib/docker", "mode": "rw"}}
+        cgroup = {"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"}}
+        argv = [*DOCKERD, *self.certs.dockerd_args()]
+        with engine_call(f"create node {name!r}"):
+            box = host.containers.create(image, argv, volumes=docker_dir, **PRIVILEGED, **common)
         try:
-            host.containers.run(image, DOCKERD, privileged=True, **common)
-        except docker.errors.APIError as exc:  # e.g. "unable to apply caps: operation not permitted"
-            leftover = host.containers.list(all=True, filters={"name": f"^{name}$"})
-            for box in leftover:
-                box.remove(force=True)
-            common["volumes"]["/sys/fs/cgroup"] = {"bind": "/sys/fs/cgroup", "mode": "rw"}
-            with engine_call(f"start node {name!r} (privileged was refused: {exc.explanation})"):
-                host.containers.run(image, DOCKERD, **FALLBACK, **common)
+            self._boot(box)
+            return
+        except docker.errors.APIError as exc:
+            box.remove(force=True)
+            if "operation not permitted" not in str(exc.explanation):
+                raise EngineError(f"Could not start node {name!r}: {exc.explanation}.", "") from exc
+        # --privileged was refused: this machine's capability bounding set lacks one it grants.
+        with engine_call(f"create node {name!r} without --privileged"):
+            box = host.containers.create(image, argv, volumes=docker_dir | cgroup, **FALLBACK, **common)
+        with engine_call(f"start node {name!r}"):
+            self._boot(box)
+
+    def _boot(self, box) -> None:
+        box.put_archive("/", self.certs.server_tar())  # docker cp certs/server node1:/certs/server
+        box.start()
 
     def _wait(self, host: docker.DockerClient, name: str, timeout: float) -> Node:
         box = host.containers.get(name)
         ip = box.attrs["NetworkSettings"]["Networks"][UNDERLAY]["IPAddress"]
         port = box.attrs["NetworkSettings"]["Ports"][f"{ENGINE_PORT}/tcp"][0]["HostPort"]
         url = f"tcp://127.0.0.1:{port}"
+        trust(url, self.certs.tls())
         deadline = time.monotonic() + timeout
         while True:
             try:

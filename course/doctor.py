@@ -5,12 +5,11 @@ from __future__ import annotations
 import ipaddress
 import os
 import platform
-import shutil
 from dataclasses import dataclass
 
 import docker
 
-from . import engine
+from . import behaviours, engine
 from .errors import CourseError
 from .images import LAB_IMAGE
 
@@ -69,6 +68,15 @@ def _kernel_at_least(release: str, want: tuple[int, int]) -> bool:
     return tuple(nums) >= want
 
 
+def _behaviour_checks() -> list[Check]:
+    """What this engine does where versions differ (the lessons mention each), read through the engine."""
+    try:
+        seen = behaviours.observe()
+    except CourseError as exc:
+        return [Check("engine behaviours", False, exc.what, exc.fix, required=False)]
+    return [Check("this engine", True, line, required=False) for line in seen.lines()]
+
+
 def run() -> Report:
     """Check everything the course needs, on the engine ``DOCKER_HOST`` (or the default) names."""
     where = engine.address()
@@ -103,22 +111,12 @@ def run() -> Report:
             required=False,
         )
     )
-    iptables = shutil.which("iptables") or shutil.which("iptables-legacy")
-    local = platform.system() == "Linux" and where == engine.DEFAULT_HOST
-    checks.append(
-        Check(
-            "iptables (NAT and isolation rules)",
-            bool(iptables) or not local,
-            iptables or "the engine runs in a VM; the notebooks look at its rules through a helper",
-            "apt-get install iptables",
-            required=local,
-        )
-    )
     try:
         image = api.images.get(LAB_IMAGE)
         checks.append(Check("lab image", True, f"{LAB_IMAGE}, {image.attrs['Size'] / 1e6:.1f} MB"))
     except docker.errors.ImageNotFound:
         checks.append(Check("lab image", False, f"{LAB_IMAGE} is missing", "course images build"))
+    checks += _behaviour_checks()
     swarm = info.get("Swarm", {}).get("LocalNodeState", "inactive")
     checks.append(
         Check(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import platform
-import shutil
 import signal
 import subprocess
 import time
@@ -20,22 +19,32 @@ from pathlib import Path
 import docker
 import requests
 
+from . import engines
 from .errors import EngineStartFailed, EngineUnreachable, SocketPermissionDenied
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 PIDFILE = Path("/run/course-dockerd.pid")
+NAMEFILE = Path("/run/course-dockerd.engine")  # which of engines.NAMES the course started
 LOGFILE = Path("/var/log/course-dockerd.log")
 # The embedded DNS forwards unknown names upstream; pointing it at loopback makes an
 # unknown name fail at once and keeps every lookup on this machine.
 DOCKERD_ARGS = ["--dns", "127.0.0.1", "--host", DEFAULT_HOST]
-DEBIAN_PACKAGES = ["docker.io", "iptables", "busybox-static", "tcpdump"]
+
+MIN_API = "1.24"  # the oldest Engine API the SDK speaks; the real version is negotiated
 
 _clients: dict[str, docker.DockerClient] = {}
+_tls: dict[str, docker.tls.TLSConfig] = {}
 
 
 def address() -> str:
     """The engine address the course talks to: ``DOCKER_HOST`` or the default socket."""
     return os.environ.get("DOCKER_HOST") or DEFAULT_HOST
+
+
+def trust(url: str, tls: docker.tls.TLSConfig) -> None:
+    """Talk to the engine at ``url`` with mutual TLS (the simulated nodes of notebook 05)."""
+    _tls[url] = tls
+    _clients.pop(url, None)
 
 
 def translate(exc: BaseException, where: str | None = None) -> Exception:
@@ -77,11 +86,30 @@ def client(host: str | None = None) -> docker.DockerClient:
         except Exception:  # engine went away since: reconnect below
             _clients.pop(where, None)
     try:
-        made = docker.DockerClient(base_url=where, version="auto", timeout=120)
+        made = _connect(where, explicit=host is not None)
         made.ping()
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
         raise translate(exc, where) from exc
     _clients[where] = made
+    return made
+
+
+def _connect(where: str, explicit: bool) -> docker.DockerClient:
+    def make(version: str) -> docker.DockerClient:
+        if where in _tls:
+            return docker.DockerClient(base_url=where, version=version, timeout=120, tls=_tls[where])
+        if not explicit:  # DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI reads them
+            return docker.from_env(version=version, timeout=120)
+        return docker.DockerClient(base_url=where, version=version, timeout=120)
+
+    # requests lets REQUESTS_CA_BUNDLE replace the engine's own CA (psf/requests#3829), and set on many
+    # machines it breaks every TLS engine; so the environment is not consulted, and the API version is
+    # negotiated here instead of by the SDK's "auto", which asks before we can say so.
+    probe = make(MIN_API)
+    probe.api.trust_env = False
+    made = make(probe.api.version(api_version=False)["ApiVersion"])
+    made.api.trust_env = False
+    probe.close()
     return made
 
 
@@ -102,15 +130,24 @@ class StartResult:
     message: str
 
 
-def start(timeout: float = 60.0) -> StartResult:
+def start(name: str | None = None, timeout: float = 60.0) -> StartResult:
     """Make sure an engine answers; start a local ``dockerd`` if none does.
 
-    Similar to ``sudo dockerd --dns 127.0.0.1 &``. Only on Linux as root, and only
-    when ``DOCKER_HOST`` is unset or names the default socket: anything else is the
-    user's engine to start. Installs Debian's ``docker.io`` when ``dockerd`` is missing.
+    Similar to ``sudo dockerd --dns 127.0.0.1 &``. ``name`` is one of ``engines.NAMES``
+    (default: ``current``, Docker 28). Only on Linux as root, and only when ``DOCKER_HOST`` is
+    unset or names the default socket: anything else is the user's engine to start. An engine the
+    course did not start is used as it is; one it started is swapped when another ``name`` is asked.
     """
-    if answers():
-        return StartResult(False, f"Docker engine already running at {address()}; using it.")
+    running = started_engine()
+    if answers() and (running is None or name in (None, running)):
+        version = client().version()["Version"]
+        if running is not None:
+            whose = f"the course's {running} engine"
+        else:
+            whose = "not started by the course"
+            if name:
+                whose += f"; {name} is started only where none runs"
+        return StartResult(False, f"Docker {version} already running at {address()} ({whose}); using it.")
     where = address()
     if where != DEFAULT_HOST or platform.system() != "Linux":
         raise EngineUnreachable(where, _start_hint(where))
@@ -118,75 +155,98 @@ def start(timeout: float = 60.0) -> StartResult:
         raise EngineUnreachable(
             where, "Start it with: sudo course engine start (starting dockerd needs root)."
         )
-    if shutil.which("dockerd") is None:
-        install_debian_packages(DEBIAN_PACKAGES)
-    LOGFILE.parent.mkdir(parents=True, exist_ok=True)
+    if running is not None:
+        stop()
+    chosen = engines.prepare(name or engines.DEFAULT)
+    for folder in (chosen.data_root, chosen.exec_root, LOGFILE.parent):
+        folder.mkdir(parents=True, exist_ok=True)
+    argv = ["dockerd", "--pidfile", str(PIDFILE), *DOCKERD_ARGS]
+    argv += ["--data-root", str(chosen.data_root), "--exec-root", str(chosen.exec_root)]
     with LOGFILE.open("ab") as log:
         proc = subprocess.Popen(
-            ["dockerd", "--pidfile", str(PIDFILE), *DOCKERD_ARGS],
+            argv,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
+            env=chosen.env(),
             start_new_session=True,  # outlives the command that started it
         )
+    NAMEFILE.write_text(chosen.name)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            NAMEFILE.unlink(missing_ok=True)
             raise EngineStartFailed(
-                f"dockerd exited with status {proc.returncode} while starting.",
+                f"dockerd ({chosen.origin}) exited with status {proc.returncode} while starting.",
                 f"Its last log lines say why:\n{_tail(LOGFILE)}",
             )
         if answers():
-            return StartResult(True, f"Started dockerd (pid {proc.pid}), log in {LOGFILE}.")
+            version = client().version()["Version"]
+            return StartResult(
+                True, f"Started Docker {version} ({chosen.origin}), pid {proc.pid}, log in {LOGFILE}."
+            )
         time.sleep(0.2)
+    proc.terminate()  # never leave a half-started engine behind
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    NAMEFILE.unlink(missing_ok=True)
     raise EngineStartFailed(
-        f"dockerd did not answer within {timeout:.0f} s.",
+        f"dockerd ({chosen.origin}) did not answer within {timeout:.0f} s, so it was stopped.",
         f"Look at {LOGFILE}; its last lines:\n{_tail(LOGFILE)}",
     )
 
 
-def stop(timeout: float = 30.0) -> str:
-    """Stop the ``dockerd`` that ``start()`` started; any other engine is left alone."""
+def started_engine() -> str | None:
+    """The name of the engine the course started, if that dockerd still runs; else None."""
+    pid = _course_dockerd()
+    if pid is None:
+        return None
+    try:
+        return NAMEFILE.read_text().strip() or engines.DEFAULT
+    except FileNotFoundError:
+        return "20.10"  # started by a course version that ran 20.10 only
+
+
+def _course_dockerd() -> int | None:
+    """The PID in the course's pidfile, if it is a running dockerd (a PID can be reused)."""
     try:
         pid = int(PIDFILE.read_text().strip())
-    except (FileNotFoundError, ValueError):
-        return "No engine started by the course is running; nothing to stop."
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
+        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+    except (OSError, ValueError):
+        return None
+    return pid if comm == "dockerd" else None
+
+
+def stop(timeout: float = 30.0) -> str:
+    """Stop the ``dockerd`` that ``start()`` started; any other engine is left alone."""
+    pid = _course_dockerd()
+    if pid is None:
         PIDFILE.unlink(missing_ok=True)
-        return "The engine the course started had already stopped."
+        NAMEFILE.unlink(missing_ok=True)
+        return "No engine started by the course is running; nothing to stop."
+    name = started_engine()
+    os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and _alive(pid):
         time.sleep(0.2)
     _clients.clear()
-    return f"Stopped dockerd (pid {pid})."
-
-
-def install_debian_packages(packages: list[str]) -> None:
-    """``apt-get install`` the given packages (Debian/Ubuntu, root); a clear error elsewhere."""
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
+    if _alive(pid):
         raise EngineStartFailed(
-            f"Missing system packages: {' '.join(packages)}.",
-            "Install them with your system's package manager (on Debian: "
-            f"sudo apt-get install {' '.join(packages)}).",
+            f"dockerd (pid {pid}) is still running {timeout:.0f} s after it was asked to stop.",
+            f"Look at {LOGFILE}, or stop it by force: kill -9 {pid}",
         )
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for argv in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *packages]):
-        done = subprocess.run(argv, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise EngineStartFailed(
-                f"{' '.join(argv)} failed (status {done.returncode}).",
-                f"Fix the package manager, then try again. It said:\n{done.stderr[-800:]}",
-            )
+    NAMEFILE.unlink(missing_ok=True)
+    return f"Stopped the course's {name} engine (dockerd, pid {pid})."
 
 
 def _alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return False
-    return True
+    return state != "Z"  # a zombie has exited; only its parent has not reaped it
 
 
 def _tail(path: Path, lines: int = 8) -> str:

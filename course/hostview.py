@@ -1,41 +1,58 @@
 """The engine host's side of the network: its interfaces, veth peers, and iptables rules.
 
-Interfaces are read through a short-lived helper container on the host network
-(``docker run --rm --net=host course/lab ip -o link``), so this works where the engine
-runs inside a VM (Docker Desktop) too. The iptables rules need the engine's own machine.
+Everything here is read through the engine, with short-lived helper containers, so it works wherever
+the engine runs: on this machine, inside Docker Desktop's VM, or in a container reached by ``DOCKER_HOST``.
+
+- Interfaces: ``docker run --rm --net=host course/lab ip -o link`` (the helper shares the host's stack).
+- iptables: the engine host's own ``iptables`` binary, run read-only through ``chroot`` in a helper on the
+  host's network (``--cap-add NET_ADMIN -v /:/host:ro``), so its rules are listed with the same iptables
+  (nft or legacy) that the engine itself uses. A tmpfs over ``/host/run`` gives iptables its lock file
+  and also hides the engine's socket from the helper.
 """
 
 from __future__ import annotations
 
-import platform
-import shutil
-import subprocess
+import docker
 
-from .engine import DEFAULT_HOST, address, client
+from .engine import client
 from .errors import CourseError
 from .images import require_lab_image
-from .lab import Interface, parse_interfaces
+from .interfaces import COMMAND, Interface, parse
 from .names import LABEL
 
-# One constant script, no user input: both listings in one helper run.
-_LIST = "ip -o link; echo ---; ip -o -4 addr"
+_SBIN_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+_TABLES = ("filter", "nat")
 
 
 def host_interfaces(host: str | None = None) -> list[Interface]:
     """The engine host's interfaces: ``docker run --rm --net=host course/lab ip -o link``."""
     out = client(host).containers.run(
-        require_lab_image(),
-        ["sh", "-c", _LIST],
+        require_lab_image(host),
+        COMMAND,
         network_mode="host",
         remove=True,
         labels={LABEL: "host-helper"},
     )
-    links, _, addrs = out.decode().partition("---")
-    return parse_interfaces(links, addrs)
+    return parse(out.decode())
+
+
+def host_netns(host: str | None = None) -> str:
+    """The engine host's network namespace (an inode number, different on every machine).
+
+    Similar to ``docker run --rm --net=host course/lab readlink /proc/self/ns/net``.
+    """
+    out = client(host).containers.run(
+        require_lab_image(host),
+        ["readlink", "/proc/self/ns/net"],
+        network_mode="host",
+        remove=True,
+        labels={LABEL: "host-helper"},
+    )
+    return out.decode().strip()
 
 
 def veth_peer(container: Interface, host: list[Interface]) -> Interface:
-    """The host-side veth whose index is the container interface's ``@ifN``."""
+    """The host-side veth whose index is the container interface's peer index (``@ifN``)."""
     for iface in host:
         if iface.index == container.peer_index:
             return iface
@@ -45,23 +62,39 @@ def veth_peer(container: Interface, host: list[Interface]) -> Interface:
     )
 
 
-def engine_is_local() -> bool:
-    """True when the engine runs on this very machine (so its iptables are ours to read)."""
-    return platform.system() == "Linux" and address() == DEFAULT_HOST and shutil.which("iptables") is not None
+def iptables(table: str, chain: str | None = None, host: str | None = None) -> list[str]:
+    """The rules of one chain (or a whole table) on the engine host, read only.
 
-
-def iptables(table: str, chain: str) -> list[str]:
-    """The rules of one chain: ``iptables -t TABLE -S CHAIN`` on the engine host (read only)."""
-    if table not in {"filter", "nat"} or not chain.replace("-", "").replace("_", "").isalnum():
+    Similar to ``docker run --rm --net=host --cap-add NET_ADMIN -v /:/host:ro course/lab``
+    ``chroot /host iptables -t TABLE -S CHAIN``.
+    """
+    if table not in _TABLES or (chain is not None and not chain.replace("-", "").replace("_", "").isalnum()):
         raise CourseError(
             f"Unexpected table/chain {table}/{chain}.", "Use e.g. iptables('nat', 'POSTROUTING')."
         )
-    if not engine_is_local():
-        raise CourseError(
-            "The engine runs elsewhere (a VM or a remote host): its iptables rules are not on this machine.",
-            "Read them there, e.g. in a --net=host --cap-add NET_ADMIN container that has iptables.",
+    argv = ["chroot", "/host", "iptables", "-t", table, "-S", *([chain] if chain else [])]
+    try:
+        out = client(host).containers.run(
+            require_lab_image(host),
+            argv,
+            network_mode="host",
+            cap_add=["NET_ADMIN", "NET_RAW"],
+            environment={"PATH": _SBIN_PATH},
+            volumes={"/": {"bind": "/host", "mode": "ro"}},
+            tmpfs={"/host/run": ""},
+            remove=True,
+            labels={LABEL: "host-helper"},
         )
-    done = subprocess.run(["iptables", "-t", table, "-S", chain], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise CourseError(f"iptables could not list {table}/{chain}: {done.stderr.strip()}", "Run as root.")
-    return done.stdout.splitlines()
+    except docker.errors.ContainerError as exc:
+        said = (exc.stderr or b"").decode(errors="replace").strip()
+        raise CourseError(
+            f"Could not list iptables {table}/{chain or '*'} on the engine host: {said or exc}.",
+            "The engine host needs iptables (apt-get install iptables); on Docker Desktop, its VM may not "
+            "offer it to containers.",
+        ) from exc
+    return out.decode().splitlines()
+
+
+def chains(table: str = "filter", host: str | None = None) -> list[str]:
+    """The names of the chains in ``table``, as ``iptables -t TABLE -S`` declares them."""
+    return sorted(line.split()[1] for line in iptables(table, host=host) if line.startswith(("-N ", "-P ")))

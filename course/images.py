@@ -16,7 +16,8 @@ from pathlib import Path
 
 import docker
 
-from .engine import client, install_debian_packages
+from .engine import client
+from .engines import install_debian_packages
 from .errors import CourseError, EngineError, ImageMissing
 
 LAB_IMAGE = "course/lab:latest"

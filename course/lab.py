@@ -20,9 +20,11 @@ import docker
 from docker.models.containers import Container
 from docker.models.networks import Network
 
+from . import interfaces
 from .engine import client
 from .errors import CourseError, EngineError, ForeignResource, UnknownResource
 from .images import KEEPALIVE, require_lab_image
+from .interfaces import Interface
 from .names import BUILTIN_NETWORKS, LABEL, check_name, owner
 
 T = TypeVar("T")
@@ -40,18 +42,6 @@ class ExecResult(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Interface:
-    """One network interface inside a container, from ``ip -o link`` and ``ip -o addr``."""
-
-    name: str
-    index: int
-    peer_index: int | None  # the host-side veth's index (the N in eth0@ifN)
-    mac: str
-    addresses: tuple[str, ...]
-    master: str | None = None  # the bridge a host-side veth is plugged into
-
-
-@dataclass(frozen=True)
 class Removed:
     """What a cleanup removed, by name."""
 
@@ -60,9 +50,14 @@ class Removed:
     volumes: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        parts = [f"{len(self.containers)} containers", f"{len(self.networks)} networks"]
-        if self.volumes:
-            parts.append(f"{len(self.volumes)} volumes")
+        if not (self.containers or self.networks or self.volumes):
+            return "Removed nothing: there was nothing to remove."
+        kinds = {"containers": self.containers, "networks": self.networks, "volumes": self.volumes}
+        parts = [
+            f"{len(names)} {kind}" + (f" ({', '.join(names)})" if names else "")
+            for kind, names in kinds.items()
+            if names or kind != "volumes"
+        ]
         return "Removed " + ", ".join(parts) + "."
 
 
@@ -161,14 +156,15 @@ class Lab:
         name: str,
         network: str = "bridge",
         *,
-        publish: Mapping[int, int] | None = None,
+        publish: Mapping[int, int | None] | None = None,
         command: list[str] | None = None,
     ) -> Container:
         """Start a lab container, or return it (started) if this lab already has it.
 
         Similar to ``docker run -d --net=NETWORK --name NAME course/lab``. ``publish``
         maps a container TCP port to a host port, bound to 127.0.0.1 only
-        (``-p 127.0.0.1:HOST:CONTAINER``).
+        (``-p 127.0.0.1:HOST:CONTAINER``); a host port of None lets the engine pick a free one
+        (``-p 127.0.0.1::CONTAINER``), and ``port()`` reads it back.
         """
         check_name("container", name)
         check_name("network", network)
@@ -279,10 +275,20 @@ class Lab:
         return {net: info["IPAddress"] for net, info in sorted(nets.items()) if info.get("IPAddress")}
 
     def interfaces(self, container: str) -> list[Interface]:
-        """The interfaces inside a container: ``docker exec C ip -o link`` and ``ip -o addr``."""
-        links = self.exec(container, ["ip", "-o", "link"]).output
-        addrs = self.exec(container, ["ip", "-o", "-4", "addr"]).output
-        return parse_interfaces(links, addrs)
+        """The interfaces inside a container: ``docker exec C ip -o link`` (and ``ip -o addr``,
+        and each one's peer index from ``/sys/class/net``, in the same exec)."""
+        return interfaces.parse(self.exec(container, interfaces.COMMAND).output)
+
+    def port(self, container: str, port: int) -> int:
+        """The host port a container's TCP ``port`` is published on: ``docker port CONTAINER PORT``."""
+        box = self._container(container)
+        bound = (box.attrs["NetworkSettings"].get("Ports") or {}).get(f"{port}/tcp") or []
+        if not bound:
+            raise CourseError(
+                f"Port {port}/tcp of {container!r} is not published.",
+                f"Publish it when starting it: lab.run({container!r}, ..., publish={{{port}: None}}).",
+            )
+        return int(bound[0]["HostPort"])
 
     def containers(self) -> list[str]:
         """Names of this lab's containers: ``docker ps -a --filter label=course.lab=NAME``."""
@@ -378,32 +384,6 @@ def _remove_network(net: Network) -> None:
 def reset(host: str | None = None) -> Removed:
     """Remove every resource of every course lab, and nothing a user made: ``course reset``."""
     return remove_labelled(client(host), LABEL)
-
-
-def parse_interfaces(links: str, addrs: str) -> list[Interface]:
-    """Parse ``ip -o link`` and ``ip -o -4 addr`` output into Interfaces (busybox or iproute2)."""
-    found: dict[str, list[str]] = {}
-    for line in addrs.splitlines():
-        parts = line.split()
-        if len(parts) >= 4 and parts[2] == "inet":
-            found.setdefault(parts[1], []).append(parts[3])
-    result = []
-    for line in links.splitlines():
-        m = re.match(r"(\d+):\s+([^:@\s]+)(?:@if(\d+))?:.*?link/\S+\s+([0-9a-f:]{17})", line)
-        if m:
-            index, name, peer, mac = m.groups()
-            master = re.search(r"\smaster\s+(\S+)", line)
-            result.append(
-                Interface(
-                    name,
-                    int(index),
-                    int(peer) if peer else None,
-                    mac,
-                    tuple(found.get(name, [])),
-                    master.group(1) if master else None,
-                )
-            )
-    return result
 
 
 def _target(dst: str) -> str:

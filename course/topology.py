@@ -143,11 +143,19 @@ def align(rows: list[tuple[str, ...]]) -> list[str]:
     return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
-def snapshot(lab: Lab | str | None = None, *, everything: bool = False, host: str | None = None) -> Snapshot:
+def snapshot(
+    lab: Lab | str | None = None,
+    *,
+    everything: bool = False,
+    host: str | None = None,
+    nodes: bool | None = None,
+) -> Snapshot:
     """Read the engine once: one lab's resources, every course lab's (``lab=None``), or ``everything``.
 
-    Three API calls whatever the number of containers (four in a swarm manager): ``info``,
+    Three API calls whatever the number of containers (four with the swarm's nodes): ``info``,
     the network list and the container list, which carries each container's endpoints.
+    The swarm's node table (``docker node ls``) is read with ``everything`` or ``nodes=True``:
+    a learner's own swarm is not part of a lab.
     """
     if isinstance(lab, Lab):
         host = host or lab.host
@@ -159,7 +167,8 @@ def snapshot(lab: Lab | str | None = None, *, everything: bool = False, host: st
     raw_boxes = api.containers(all=True, filters=filters)
     raw_nets = api.networks()
     swarm = info.get("Swarm", {})
-    raw_nodes = api.nodes() if swarm.get("ControlAvailable") else []
+    want_nodes = everything if nodes is None else nodes
+    raw_nodes = api.nodes() if want_nodes and swarm.get("ControlAvailable") else []
     return build(info, raw_nets, raw_boxes, raw_nodes, label)
 
 

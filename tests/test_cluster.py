@@ -25,6 +25,9 @@ def cluster(engine):
     made.lab_on("node1").network("t-ov", driver="overlay", attachable=True)
     made.lab_on("node1").run("t-c1", "t-ov")
     made.lab_on("node3").run("t-c3", "t-ov")
+    on1, on3 = made.lab_on("node1"), made.lab_on("node3")
+    # node1 hears of t-c3 by gossip from node3, a moment after it starts
+    assert made.wait_for(lambda: on1.resolve("t-c1", "t-c3") == on3.addresses("t-c3")["t-ov"], timeout=20)
     yield made
     made.down()
 

@@ -1,0 +1,187 @@
+"""Where the engines the course starts come from, on a bare Linux machine (Debian, root).
+
+Two engines, chosen with ``course engine start --engine NAME``:
+
+- ``current`` (the default): the newest ``docker.io`` Debian carries, from its unstable suite (Debian 13's
+  as a fallback when that one has moved on or does not run here), unpacked into a private prefix under
+  ``/opt/dockernet-course``. The system's apt lists and dpkg database are not changed: apt reads a
+  private sources file and private lists, and ``dpkg-deb -x`` unpacks without installing.
+- ``20.10``: the system's own ``docker.io`` (Debian 12's is 20.10), installed with apt.
+
+Both use the system's ``runc`` and ``iptables`` (the newer suites' runc needs a newer glibc), and each has a
+data root of its own, since one engine's state is not meant to be upgraded in place by another.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import EngineStartFailed
+
+NAMES = ("current", "20.10")
+DEFAULT = "current"
+PREFIX = Path("/opt/dockernet-course/engines")
+STATE = Path("/var/lib/dockernet-course")
+# Tried in order: the newest first, then Debian 13's (26.1), whose dockerd also runs on glibc 2.34.
+SUITES = ("sid", "trixie")
+CURRENT_PACKAGES = ("docker.io", "containerd", "docker-cli")
+SYSTEM_PACKAGES = ["iptables", "runc", "busybox-static", "tcpdump"]
+SOURCES = Path("/etc/apt/sources.list.d/debian.sources")
+
+
+@dataclass(frozen=True)
+class Engine:
+    """An engine ready to start: the folders to put first on PATH, and its own state folders."""
+
+    name: str
+    bin_dirs: tuple[str, ...]
+    data_root: Path
+    exec_root: Path
+    origin: str  # where it came from, for messages
+
+    def env(self) -> dict[str, str]:
+        """The environment dockerd runs with: its own binaries first on PATH."""
+        path = os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        return {**os.environ, "PATH": os.pathsep.join([*self.bin_dirs, path])}
+
+
+def prepare(name: str = DEFAULT) -> Engine:
+    """Install what engine ``name`` needs, unless already there, and say how to start it."""
+    if name not in NAMES:
+        raise EngineStartFailed(f"There is no engine called {name!r}.", f"Choose one of: {', '.join(NAMES)}.")
+    missing = [p for p in SYSTEM_PACKAGES if not _has_package_files(p)]
+    if name == "20.10":
+        if shutil.which("dockerd", path="/usr/sbin:/usr/bin") is None:
+            missing.append("docker.io")
+        install_debian_packages(missing)
+        return Engine(name, (), Path("/var/lib/docker"), Path("/var/run/docker"), "the system's docker.io")
+    install_debian_packages(missing)
+    root, suite = _unpacked_current()
+    return Engine(
+        name,
+        (str(root / "usr/sbin"), str(root / "usr/bin")),
+        STATE / "current",
+        Path("/run/dockernet-course/current"),
+        f"Debian {suite}'s docker.io in {root}",
+    )
+
+
+def _has_package_files(package: str) -> bool:
+    marker = {"iptables": "iptables", "runc": "runc", "tcpdump": "tcpdump"}.get(package)
+    if marker is not None:
+        return shutil.which(marker, path="/usr/sbin:/usr/bin:/sbin:/bin") is not None
+    return Path("/bin/busybox").exists()
+
+
+def _unpacked_current() -> tuple[Path, str]:
+    """The prefix holding the newest docker.io that runs here; downloaded and unpacked on first use."""
+    failures = []
+    for suite in SUITES:
+        root = PREFIX / suite
+        if not _runs(root):
+            try:
+                _download_and_unpack(suite, root)
+            except EngineStartFailed as exc:
+                failures.append(f"{suite}: {exc.what}")
+                continue
+        if _runs(root):
+            return root, suite
+        failures.append(f"{suite}: its dockerd does not run on this machine")
+    raise EngineStartFailed(
+        "Could not get a current Docker engine from Debian (" + "; ".join(failures) + ").",
+        "Start the older engine instead: course engine start --engine 20.10, or install Docker "
+        "Engine from your distribution and start it.",
+    )
+
+
+def _runs(root: Path) -> bool:
+    """True when the unpacked dockerd and containerd execute here (the right glibc)."""
+    for binary in (root / "usr/sbin/dockerd", root / "usr/bin/containerd"):
+        if not binary.exists():
+            return False
+        done = subprocess.run([str(binary), "--version"], capture_output=True, check=False)
+        if done.returncode != 0:
+            return False
+    return True
+
+
+def debian_uri() -> str:
+    """The Debian mirror this system already uses (the first ``URIs:`` of its sources)."""
+    try:
+        for line in SOURCES.read_text().splitlines():
+            if line.startswith("URIs:"):
+                return line.split()[1]
+    except (OSError, IndexError):
+        pass
+    raise EngineStartFailed(
+        f"No Debian package source found in {SOURCES}, so no current engine can be fetched.",
+        "On a system other than Debian, install Docker Engine the way your system does, start it, "
+        "and run the course again: it uses the engine that answers.",
+    )
+
+
+def _download_and_unpack(suite: str, root: Path) -> None:
+    """``apt-get download`` the engine packages of ``suite`` with private lists, then ``dpkg-deb -x``."""
+    work = PREFIX / f".apt-{suite}"
+    lists, debs = work / "lists", work / "debs"
+    for folder in (lists / "partial", debs):
+        folder.mkdir(parents=True, exist_ok=True)
+    sources = work / "sources.list"
+    sources.write_text(f"deb {debian_uri()} {suite} main\n")
+    private = [
+        "-o",
+        f"Dir::Etc::sourcelist={sources}",
+        "-o",
+        "Dir::Etc::sourceparts=-",
+        "-o",
+        f"Dir::State::Lists={lists}",
+        "-o",
+        "APT::Get::List-Cleanup=0",
+        "-o",
+        "APT::Sandbox::User=root",
+    ]
+    _apt([*private, "update", "-q"])
+    for old in debs.glob("*.deb"):
+        old.unlink()
+    _apt([*private, "download", *(f"{p}/{suite}" for p in CURRENT_PACKAGES)], cwd=debs)
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    for deb in sorted(debs.glob("*.deb")):
+        done = subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise EngineStartFailed(f"Could not unpack {deb.name}.", done.stderr.strip()[-400:])
+
+
+def _apt(args: list[str], cwd: Path | None = None) -> None:
+    if shutil.which("apt-get") is None:
+        raise EngineStartFailed("apt-get is missing.", "Install Docker Engine the way your system does.")
+    done = subprocess.run(["apt-get", *args], capture_output=True, text=True, cwd=cwd, check=False)
+    if done.returncode != 0:
+        raise EngineStartFailed(
+            f"apt-get {' '.join(a for a in args if not a.startswith(('-o', 'Dir', 'APT')))} failed.",
+            done.stderr.strip()[-400:],
+        )
+
+
+def install_debian_packages(packages: list[str]) -> None:
+    """``apt-get install`` the given packages (Debian/Ubuntu, root); a clear error elsewhere."""
+    if not packages:
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        raise EngineStartFailed(
+            f"Missing system packages: {' '.join(packages)}.",
+            "Install them with your system's package manager (on Debian: "
+            f"sudo apt-get install {' '.join(packages)}).",
+        )
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for argv in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *packages]):
+        done = subprocess.run(argv, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise EngineStartFailed(
+                f"{' '.join(argv)} failed (status {done.returncode}).",
+                f"Fix the package manager, then try again. It said:\n{done.stderr[-800:]}",
+            )
