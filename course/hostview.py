@@ -51,6 +51,33 @@ def host_netns(host: str | None = None) -> str:
     return out.decode().strip()
 
 
+def fetch(port: int, path: str = "/", host: str | None = None) -> str:
+    """GET a page from the engine host's loopback, where ``-p 127.0.0.1:...`` publishes a port.
+
+    Similar to ``docker run --rm --net=host course/lab wget -qO- http://127.0.0.1:PORT/PATH``; it tries
+    for up to 5 s, since a server that was just started needs a moment to listen.
+    """
+    if not isinstance(port, int) or not 0 < port < 65536 or not path.startswith("/") or " " in path:
+        raise CourseError(f"Cannot fetch port {port!r}, path {path!r}.", "Use e.g. hostview.fetch(8080).")
+    url = f"http://127.0.0.1:{port}{path}"
+    # The URL is passed as $0, never spliced into the script.
+    retry = 'for i in $(seq 50); do wget -qO- "$0" && exit 0; sleep 0.1; done; exit 1'
+    try:
+        out = client(host).containers.run(
+            require_lab_image(host),
+            ["sh", "-c", retry, url],
+            network_mode="host",
+            remove=True,
+            labels={LABEL: "host-helper"},
+        )
+    except docker.errors.ContainerError as exc:
+        raise CourseError(
+            f"Nothing answered at {url} on the engine host within 5 s.",
+            "Is the container running, and its port published (lab.port(...))?",
+        ) from exc
+    return out.decode()
+
+
 def veth_peer(container: Interface, host: list[Interface]) -> Interface:
     """The host-side veth whose index is the container interface's peer index (``@ifN``)."""
     for iface in host:

@@ -4,6 +4,12 @@ One 3-node cluster serves the whole module (it takes ~20 s to start); the last t
 checks that nothing of it is left on the host engine.
 """
 
+import grp
+import os
+import pwd
+import shutil
+import subprocess
+
 import docker
 import pytest
 
@@ -117,6 +123,36 @@ def test_an_encrypted_overlay_is_esp_on_the_wire_where_the_kernel_has_ipsec(clus
         pytest.skip("this kernel has no AES-GCM for IPsec: an encrypted overlay carries no traffic")
     packets = capture(cluster, "node1", "esp", during=lambda: on1.ping("t-s1", "t-s3", count=2))
     assert packets and all(p.protocol == "ESP" and p.inner is None for p in packets)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to drop to nobody")
+def test_a_local_user_without_the_certificates_cannot_drive_a_node_engine(cluster, engine):
+    # What the engine reports: only 2376 is published, and only on loopback.
+    for node in cluster.nodes:
+        ports = engine.containers.get(node.name).attrs["NetworkSettings"]["Ports"]
+        assert set(ports) == {"2376/tcp"}
+        assert {b["HostIp"] for b in ports["2376/tcp"]} == {"127.0.0.1"}
+    url = cluster.node("node1").url
+    key = cluster.certs.client / "key.pem"
+    as_nobody = ["setpriv", "--reuid=nobody", f"--regid={_nobody_group()}", "--clear-groups"]
+    env = {"PATH": os.environ["PATH"], "DOCKER_CONFIG": "/tmp", "HOME": "/tmp"}
+
+    def attempt(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*as_nobody, *argv], capture_output=True, text=True, env=env, timeout=30)
+
+    docker_cli = shutil.which("docker")
+    plain = attempt(docker_cli, "-H", url, "version", "--format", "{{.Server.Version}}")
+    assert plain.returncode != 0 and "HTTPS" in plain.stderr  # plain HTTP: no engine behind it
+    no_cert = attempt(docker_cli, "--tls", "-H", url, "version", "--format", "{{.Server.Version}}")
+    assert no_cert.returncode != 0 and "certificate" in no_cert.stderr  # TLS without the client's certificate
+    stolen = attempt("cat", str(key))
+    assert stolen.returncode != 0 and "Permission denied" in stolen.stderr
+    # The course itself, with the certificates, does reach it.
+    assert cluster.node("node1").engine.version()["Version"] == engine.version()["Version"]
+
+
+def _nobody_group() -> str:
+    return grp.getgrgid(pwd.getpwnam("nobody").pw_gid).gr_name
 
 
 def test_down_leaves_nothing_on_the_host(cluster, engine):

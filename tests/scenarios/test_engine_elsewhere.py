@@ -1,0 +1,83 @@
+"""Notebooks 00-04 against an engine that is not on the kernel's machine, as with Docker Desktop.
+
+The engine runs in a container (a course node) and is reached only through ``DOCKER_HOST`` with TLS,
+as ``docker`` itself would reach it. Its files, sockets, binaries and iptables are not the kernel's, so
+every lesson must read the engine's side through the engine. The host engine's own event stream shows
+that none of the notebooks' labs was made there.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from course.cluster import Cluster
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ["00_setup", "01_networking_model", "02_network_types", "03_bridge_networks", "04_red_blue_lab"]
+PATHS = [f"notebooks/{name}.ipynb" for name in NOTEBOOKS]
+LABS = {"setup", "model", "types", "bridges", "redblue"}
+
+
+@pytest.fixture(scope="module")
+def remote(engine):
+    made = Cluster("t-elsewhere", size=1)
+    made.down()
+    made.up()
+    yield made
+    made.down()
+
+
+class CreatedLabs:
+    """The course labs of the containers an engine creates while this watches its event stream.
+
+    Streamed live: an engine keeps only its last 256 events, and the notebooks' execs push old ones out.
+    """
+
+    def __init__(self, engine) -> None:
+        self.labs: set[str] = set()
+        self._stream = engine.events(decode=True, filters={"type": "container", "event": "create"})
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        try:
+            for event in self._stream:
+                self.labs.add(event["Actor"]["Attributes"].get("course.lab"))
+        except Exception:  # the stream ends with an error when stop() closes it
+            pass
+
+    def stop(self) -> set[str]:
+        time.sleep(1)  # let the last events arrive
+        self._stream.close()
+        self._reader.join(5)
+        return self.labs - {None}
+
+
+def test_notebooks_00_to_04_pass_on_an_engine_reached_only_through_docker_host(remote, engine):
+    node = remote.nodes[0]
+    env = {
+        **os.environ,
+        "DOCKER_HOST": node.url,
+        "DOCKER_TLS_VERIFY": "1",
+        "DOCKER_CERT_PATH": str(remote.certs.client),
+    }
+    on_remote, on_kernels = CreatedLabs(node.engine), CreatedLabs(engine)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *PATHS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    remote_labs, kernels_labs = on_remote.stop(), on_kernels.stop()
+    assert done.returncode == 0, done.stdout[-6000:]
+    assert remote_labs >= LABS  # the work happened on the remote engine...
+    assert not kernels_labs & LABS  # ...and none of it on the kernel's own

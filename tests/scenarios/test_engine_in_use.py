@@ -1,0 +1,87 @@
+"""Every notebook on an engine that is already in use, as a learner's often is.
+
+The engine gets what a learner may have: a network, containers and a volume of their own, swarm mode
+switched on (``docker swarm init``), and what an interrupted run of the course left behind. Every notebook
+must pass, the leftovers must be gone, and the user's things and swarm must be exactly as before.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course import engine as engine_mod
+from course.images import KEEPALIVE, LAB_IMAGE
+from course.lab import Lab
+from course.names import LABEL
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+# (lab, container, network) that an interrupted run of notebooks 01, 03, 04 and 05 leaves behind
+LEFTOVERS = [("model", "alpha", "bridge"), ("bridges", "web1", "bridge"), ("redblue", "ubuntu1", "red")]
+
+
+def users_things(engine) -> dict:
+    """Everything on the engine that the course did not make, as the engine reports it."""
+    boxes = [c for c in engine.containers.list(all=True) if LABEL not in c.labels]
+    nets = [n for n in engine.networks.list() if LABEL not in (n.attrs.get("Labels") or {})]
+    vols = engine.volumes.list()
+    swarm = engine.info()["Swarm"]
+    return {
+        "containers": sorted((c.name, c.id, c.status, c.attrs["HostConfig"]["NetworkMode"]) for c in boxes),
+        "networks": sorted((n.name, n.id) for n in nets),
+        "volumes": sorted(v.name for v in vols if LABEL not in (v.attrs.get("Labels") or {})),
+        "swarm": (swarm["LocalNodeState"], swarm.get("NodeID"), swarm.get("Cluster", {}).get("ID")),
+    }
+
+
+@pytest.fixture
+def engine_in_use(engine):
+    if engine_mod.started_engine() is None:
+        pytest.skip("it switches swarm mode on: it runs only on an engine the course started, never yours")
+    assert engine.info()["Swarm"]["LocalNodeState"] == "inactive", "the test engine is already in a swarm"
+    mine = engine.networks.create("my-net")
+    boxes = [
+        engine.containers.run(LAB_IMAGE, KEEPALIVE, name="my-app", network="my-net", detach=True),
+        engine.containers.run(LAB_IMAGE, KEEPALIVE, name="my-web", detach=True),  # on the default bridge
+    ]
+    volume = engine.volumes.create("my-data")
+    engine.swarm.init(advertise_addr="127.0.0.1", listen_addr="127.0.0.1:2377")
+    for lab, box, net in LEFTOVERS:
+        left = Lab(lab)
+        if net != "bridge":
+            left.network(net)
+        left.run(box, net)
+    Lab("overlay").network("underlay")
+    try:
+        yield engine
+    finally:
+        engine.swarm.leave(force=True)
+        for box in boxes:
+            box.remove(force=True)
+        mine.remove()
+        volume.remove(force=True)
+        for lab in {lab for lab, _, _ in LEFTOVERS} | {"overlay"}:
+            Lab(lab).cleanup()
+
+
+def test_every_notebook_passes_on_an_engine_in_use_and_leaves_the_users_things_alone(engine_in_use):
+    engine = engine_in_use
+    before = users_things(engine)
+    assert before["swarm"][0] == "active" and len(before["containers"]) == 2
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "notebooks"],
+        cwd=ROOT,
+        env=os.environ,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout[-6000:]
+    assert users_things(engine) == before
+    for lab, box, _ in LEFTOVERS:
+        assert Lab(lab).containers() == [], f"{box}, left by an interrupted run, is still there"
+    assert Lab("overlay").networks() == []
