@@ -7,13 +7,12 @@ IPs on UDP 4789 with a VXLAN network identifier (VNI); the inner one is the cont
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import CourseError
-from .lab import parallel
 from .topology import align
 
 if TYPE_CHECKING:
@@ -117,20 +116,29 @@ def capture(
 ) -> list[Packet]:
     """Capture ``count`` packets of ``what`` (vxlan, gossip, esp) on ``node``'s underlay interface.
 
-    ``during`` runs (e.g. a ping) once the capture is listening. Stops after ``count`` packets or
-    ``seconds``, whichever comes first.
+    ``during`` runs (e.g. a ping) once tcpdump reports that it is listening, so no packet of it is
+    missed. Stops after ``count`` packets or ``seconds``, whichever comes first.
     """
     if what not in FILTERS:
         raise CourseError(f"Unknown capture {what!r}.", f"Use one of: {', '.join(FILTERS)}.")
     argv = ["timeout", str(seconds), "tcpdump", "-Z", "root", "-n", "-l", "-i", "eth0", "-c", str(count)]
-
-    def listen() -> str:
-        return cluster.exec(node, [*argv, *FILTERS[what]]).output
-
-    def act() -> None:
-        if during is not None:
-            time.sleep(0.5)  # let tcpdump open the interface first
-            during()
-
-    text, _ = parallel(lambda f: f(), [listen, act])
-    return parse(text)
+    box = cluster.lab.container(node)
+    api = cluster.lab.engine.api
+    run = api.exec_create(box.id, [*argv, *FILTERS[what]], stdout=True, stderr=True)["Id"]
+    out: list[str] = []
+    said = ""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        acting = None
+        # docker exec node1 tcpdump ...: read as it runs, and act once tcpdump says it is listening
+        for stdout, stderr in api.exec_start(run, stream=True, demux=True):
+            out.append((stdout or b"").decode(errors="replace"))
+            said += (stderr or b"").decode(errors="replace")
+            if acting is None and during is not None and "listening on" in said:
+                acting = pool.submit(during)
+        if during is not None and acting is None:
+            raise CourseError(
+                f"tcpdump on {node} never started listening.", f"It said: {said.strip() or 'nothing'}"
+            )
+        if acting is not None:
+            acting.result()  # re-raises what went wrong in ``during``
+    return parse("".join(out))

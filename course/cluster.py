@@ -18,7 +18,7 @@ from . import certs
 from .engine import client, trust
 from .errors import CourseError, EngineError, EngineUnreachable, ForeignResource
 from .images import LAB_IMAGE, build_lab_image
-from .lab import ExecResult, Lab, Removed, engine_call, parallel
+from .lab import ExecResult, Lab, Removed, engine_call, find_container, parallel
 from .names import owner
 from .node_image import build_node_image
 from .topology import Snapshot, snapshot
@@ -202,11 +202,11 @@ class Cluster:
 
     def stop_node(self, name: str) -> None:
         """Stop a node, as if the host went down: ``docker stop node2``."""
-        self.lab.engine.containers.get(name).stop(timeout=5)
+        self._node_container(name).stop(timeout=5)
 
     def start_node(self, name: str, timeout: float = 60) -> Node:
         """Start a stopped node again (``docker start node2``); its engine rejoins the swarm by itself."""
-        box = self.lab.engine.containers.get(name)
+        box = self._node_container(name)
         self._boot(box)
         node = self._wait(self.lab.engine, name, timeout)  # its published port may have changed
         self.nodes = [node if n.name == name else n for n in self.nodes]
@@ -248,10 +248,7 @@ class Cluster:
     # --- inside -----------------------------------------------------------------
 
     def _start(self, host: docker.DockerClient, image: str, name: str) -> None:
-        try:
-            box = host.containers.get(name)
-        except docker.errors.NotFound:
-            box = None
+        box = find_container(host, name)
         if box is not None:
             if owner(box.labels) != self.lab.name:
                 raise ForeignResource("container", name, owner(box.labels))
@@ -289,8 +286,13 @@ class Cluster:
         box.put_archive("/", self.certs.server_tar())  # docker cp certs/server node1:/certs/server
         box.start()
 
+    def _node_container(self, name: str):
+        if name not in self.names:
+            raise CourseError(f"No node {name!r} in this cluster.", f"Its nodes are {', '.join(self.names)}.")
+        return self.lab.container(name)  # exact name, and this cluster's own
+
     def _wait(self, host: docker.DockerClient, name: str, timeout: float) -> Node:
-        box = host.containers.get(name)
+        box = self._node_container(name)
         ip = box.attrs["NetworkSettings"]["Networks"][UNDERLAY]["IPAddress"]
         port = box.attrs["NetworkSettings"]["Ports"][f"{ENGINE_PORT}/tcp"][0]["HostPort"]
         url = f"tcp://127.0.0.1:{port}"

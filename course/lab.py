@@ -48,17 +48,19 @@ class Removed:
     containers: tuple[str, ...]
     networks: tuple[str, ...]
     volumes: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()  # what the engine refused to remove, with its reason
 
     def __str__(self) -> str:
+        refused = f" Could not remove: {'; '.join(self.left)}." if self.left else ""
         if not (self.containers or self.networks or self.volumes):
-            return "Removed nothing: there was nothing to remove."
+            return "Removed nothing." + (refused or " There was nothing to remove.")
         kinds = {"containers": self.containers, "networks": self.networks, "volumes": self.volumes}
         parts = [
             f"{len(names)} {kind}" + (f" ({', '.join(names)})" if names else "")
             for kind, names in kinds.items()
             if names or kind != "volumes"
         ]
-        return "Removed " + ", ".join(parts) + "."
+        return "Removed " + ", ".join(parts) + "." + refused
 
 
 def parallel(func: Callable[..., T], items: Iterable, workers: int = 8) -> list[T]:
@@ -168,10 +170,7 @@ class Lab:
         """
         check_name("container", name)
         check_name("network", network)
-        try:
-            existing = self.engine.containers.get(name)
-        except docker.errors.NotFound:
-            existing = None
+        existing = find_container(self.engine, name)
         if existing is not None:
             self._require_ours("container", name, existing.labels)
             if existing.status != "running":
@@ -334,20 +333,25 @@ class Lab:
             self._require_ours("network", name, net.attrs.get("Labels"))
         return net
 
-    def _container(self, name: str) -> Container:
+    def container(self, name: str) -> Container:
+        """This lab's container called exactly ``name``: ``docker inspect NAME``.
+
+        Raises UnknownResource when there is none, ForeignResource when the name is someone else's.
+        """
         check_name("container", name)
-        try:
-            box = self.engine.containers.get(name)
-        except docker.errors.NotFound:
+        box = find_container(self.engine, name)
+        if box is None:
             raise UnknownResource(
                 "container",
                 name,
                 self.name,
                 self.containers(),
                 f"Start it first: lab.run({name!r}, network=...)  # docker run -d --name {name} ...",
-            ) from None
+            )
         self._require_ours("container", name, box.labels)
         return box
+
+    _container = container
 
     def _require_ours(self, kind: str, name: str, labels: dict[str, str] | None) -> None:
         found = owner(labels)
@@ -359,26 +363,49 @@ class Lab:
         return set(box.attrs["NetworkSettings"]["Networks"])
 
 
+def find_container(engine: docker.DockerClient, name: str) -> Container | None:
+    """The container called exactly ``name``, or None.
+
+    ``containers.get`` also accepts an ID prefix, so a lab container called ``cafe`` or ``db`` could
+    find someone else's container whose ID starts that way; a name filter plus an exact match cannot.
+    """
+    for box in engine.containers.list(all=True, filters={"name": name}):
+        if box.name == name:
+            return box
+    return None
+
+
 def remove_labelled(engine: docker.DockerClient, label: str) -> Removed:
-    """Remove containers, then networks, then volumes carrying ``label`` (``key`` or ``key=value``)."""
+    """Remove containers, then networks, then volumes carrying ``label`` (``key`` or ``key=value``).
+
+    Always goes to the end: what is already gone (removed meanwhile, or auto-removed) is fine, and
+    what the engine refuses to remove is reported in ``Removed.left`` instead of stopping the rest.
+    """
+    left: list[str] = []
+
+    def remove(kind: str, name: str, action: Callable[[], object]) -> bool:
+        try:
+            action()
+        except docker.errors.NotFound:
+            return False  # already gone
+        except docker.errors.APIError as exc:
+            left.append(f"{kind} {name} ({exc.explanation or exc})")
+            return False
+        return True
+
     boxes = engine.containers.list(all=True, sparse=True, filters={"label": label})
-    parallel(lambda c: c.remove(force=True, v=True), boxes)
+    names = {c.id: c.attrs["Names"][0].lstrip("/") for c in boxes}
+    gone = parallel(lambda c: remove("container", names[c.id], lambda: c.remove(force=True, v=True)), boxes)
     nets = engine.networks.list(filters={"label": label})
-    parallel(_remove_network, nets)
+    nets_gone = parallel(lambda n: remove("network", n.name, n.remove), nets)
     vols = engine.volumes.list(filters={"label": label})
-    for vol in vols:
-        with engine_call(f"remove volume {vol.name!r}"):
-            vol.remove(force=True)
+    vols_gone = [remove("volume", v.name, lambda v=v: v.remove(force=True)) for v in vols]
     return Removed(
-        tuple(sorted(c.attrs["Names"][0].lstrip("/") for c in boxes)),
-        tuple(sorted(n.name for n in nets)),
-        tuple(sorted(v.name for v in vols)),
+        tuple(sorted(names[c.id] for c, ok in zip(boxes, gone, strict=True) if ok)),
+        tuple(sorted(n.name for n, ok in zip(nets, nets_gone, strict=True) if ok)),
+        tuple(sorted(v.name for v, ok in zip(vols, vols_gone, strict=True) if ok)),
+        tuple(sorted(left)),
     )
-
-
-def _remove_network(net: Network) -> None:
-    with engine_call(f"remove network {net.name!r}"):
-        net.remove()
 
 
 def reset(host: str | None = None) -> Removed:
@@ -388,6 +415,12 @@ def reset(host: str | None = None) -> Removed:
 
 def _target(dst: str) -> str:
     if isinstance(dst, str) and _IPV4.fullmatch(dst):
-        ipaddress.IPv4Address(dst)  # rejects 999.1.1.1
+        try:
+            ipaddress.IPv4Address(dst)
+        except ValueError:
+            raise CourseError(
+                f"{dst!r} is not an IPv4 address (each of its four numbers must be 0 to 255).",
+                "Use a container's name, or an address from lab.addresses(...).",
+            ) from None
         return dst
     return check_name("container", dst)

@@ -30,4 +30,9 @@ def test_without_debian_sources_the_message_says_what_to_do_instead(tmp_path, mo
 def test_a_cleanup_says_what_it_removed_by_name():
     assert str(Removed(("a", "b"), ("net",))) == "Removed 2 containers (a, b), 1 networks (net)."
     assert str(Removed((), (), ("vol",))) == "Removed 0 containers, 0 networks, 1 volumes (vol)."
-    assert str(Removed((), ())) == "Removed nothing: there was nothing to remove."
+    assert str(Removed((), ())) == "Removed nothing. There was nothing to remove."
+    refused = Removed(("a",), (), (), ("network red (has active endpoints)",))
+    assert (
+        str(refused)
+        == "Removed 1 containers (a), 0 networks. Could not remove: network red (has active endpoints)."
+    )
