@@ -12,7 +12,8 @@ import sys
 import time
 
 from course.images import KEEPALIVE, LAB_IMAGE, build_lab_image
-from course.lab import DNS_OPTIONS, Lab, parallel
+from course.lab import DNS_OPTIONS, Lab
+from course.parallel import parallel
 
 NAMES = {"b-ubuntu1": "b-red", "b-ubuntu3": "b-blue", "b-ubuntu2": "b-red", "b-ubuntu4": "b-blue"}
 

@@ -5,9 +5,10 @@ introduced, one at a time, where a lesson first needs them.
 """
 
 from . import behaviours, doctor, exercises, hostview, widgets
+from .cleanup import reset
 from .diagram import draw, library
 from .errors import CourseError
-from .lab import Lab, reset
+from .lab import Lab
 from .reachability import reachability
 from .topology import diff, snapshot
 

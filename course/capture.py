@@ -122,7 +122,7 @@ def capture(
     if what not in FILTERS:
         raise CourseError(f"Unknown capture {what!r}.", f"Use one of: {', '.join(FILTERS)}.")
     argv = ["timeout", str(seconds), "tcpdump", "-Z", "root", "-n", "-l", "-i", "eth0", "-c", str(count)]
-    box = cluster.lab.container(node)
+    box = cluster.container(node)
     api = cluster.lab.engine.api
     run = api.exec_create(box.id, [*argv, *FILTERS[what]], stdout=True, stderr=True)["Id"]
     out: list[str] = []

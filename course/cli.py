@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import doctor, engine, engines, images, lab
+from . import cleanup, doctor, engine, engines, images
 from .errors import CourseError
 
 
@@ -40,7 +40,9 @@ def _images(args: argparse.Namespace) -> int:
 
 
 def _reset(_: argparse.Namespace) -> int:
-    print(lab.reset())
+    removed = cleanup.reset()
+    print(removed)
+    return 1 if removed.left else 0
     return 0
 
 

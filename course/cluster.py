@@ -15,15 +15,17 @@ from dataclasses import dataclass
 import docker
 
 from . import certs
+from .cleanup import Removed
 from .engine import client, trust
-from .errors import CourseError, EngineError, EngineUnreachable, ForeignResource
+from .errors import CourseError, EngineError, EngineUnreachable, ForeignResource, engine_call
 from .images import LAB_IMAGE, build_lab_image
-from .lab import ExecResult, Lab, Removed, engine_call, find_container, parallel
+from .lab import ExecResult, Lab, find_container
 from .names import owner
 from .node_image import build_node_image
-from .topology import Snapshot, snapshot
+from .parallel import parallel
+from .topology import ClusterSnapshot, snapshot
+from .waiting import until
 
-UNDERLAY = "underlay"
 ENGINE_PORT = certs.PORT
 # What the node's dockerd runs with: its own socket, TCP 2376 with mutual TLS for the course (published
 # on the host's loopback only; certs.py), and the same loopback DNS as the host engine, so no lookup
@@ -38,31 +40,8 @@ FALLBACK = {
 }
 
 
-# The ports the workshop lists, and how each is checked between two nodes.
-OVERLAY_PORTS = (
-    (2377, "tcp", "cluster management (managers only)"),
-    (7946, "tcp", "node-to-node communication (gossip)"),
-    (7946, "udp", "node-to-node communication (gossip)"),
-    (4789, "udp", "overlay network traffic (VXLAN)"),
-)
 # Heartbeat every 2 s instead of 5 s, so a stopped node shows as down within seconds.
 HEARTBEAT_NS = 2_000_000_000
-
-
-@dataclass(frozen=True)
-class PortCheck:
-    """Whether ``port/proto`` on ``node`` answers: a TCP connect, or a bound UDP socket."""
-
-    node: str
-    port: int
-    proto: str
-    purpose: str
-    ok: bool
-    how: str
-
-    def __str__(self) -> str:
-        state = "open" if self.ok else "CLOSED"
-        return f"{self.node} {self.port}/{self.proto:3} {state:6}  {self.purpose} ({self.how})"
 
 
 @dataclass(frozen=True)
@@ -79,16 +58,15 @@ class Node:
         return client(self.url)
 
 
-@dataclass(frozen=True)
-class ClusterSnapshot:
-    """The host engine's snapshot of the cluster lab (nodes, underlay) and one snapshot per node."""
-
-    host: Snapshot
-    nodes: dict[str, Snapshot]
-
-
 class Cluster:
-    """N nodes on one underlay network, all labelled ``course.lab=<name>`` on the host engine."""
+    """N nodes on one underlay network, all labelled ``course.lab=<name>`` on the host engine.
+
+    As a context manager it removes everything it made on exit::
+
+        with Cluster("overlay") as cluster:
+            cluster.up()
+            cluster.swarm()
+    """
 
     def __init__(self, name: str = "overlay", size: int = 3, host: str | None = None) -> None:
         if not 1 <= size <= 9:
@@ -97,6 +75,25 @@ class Cluster:
         self.size = size
         self.nodes: list[Node] = []
         self.certs = certs.ensure(self.lab.name, self.names)
+        # Scoped by the cluster's name, so a notebook's, a test's and a bench's clusters never collide;
+        # the hostnames (node1, node2, ...) are what the lessons talk about.
+        self.underlay = f"{self.lab.name}-underlay"
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.down()
+
+    def container_name(self, name: str) -> str:
+        """The container that is host ``name``: ``overlay-node1`` for node1 of cluster ``overlay``."""
+        if name not in self.names:
+            raise CourseError(f"No node {name!r} in this cluster.", f"Its nodes are {', '.join(self.names)}.")
+        return f"{self.lab.name}-{name}"
+
+    def container(self, name: str):
+        """The container of host ``name``: exactly that name, and this cluster's own."""
+        return self.lab.container(self.container_name(name))
 
     @property
     def names(self) -> list[str]:
@@ -113,12 +110,17 @@ class Cluster:
         host = self.lab.engine
         build_lab_image()
         image = build_node_image(self.lab.host)
-        self.lab.network(UNDERLAY)
+        self.lab.network(self.underlay)
         parallel(lambda name: self._start(host, image, name), self.names)
         self.nodes = parallel(lambda name: self._wait(host, name, timeout), self.names)
         lab_tar = b"".join(host.images.get(LAB_IMAGE).save(named=True))
         parallel(lambda node: self._load(node, lab_tar), self.nodes)
         return self.nodes
+
+    def _manager(self) -> Node:
+        if not self.nodes:
+            raise CourseError("The cluster has no running nodes yet.", "Start them first: cluster.up()")
+        return self.nodes[0]
 
     def node(self, name: str) -> Node:
         """The node called ``name`` (after ``up()``)."""
@@ -138,11 +140,15 @@ class Cluster:
 
     def exec(self, name: str, argv: list[str]) -> ExecResult:
         """Run ``argv`` on the node itself (not in a container on it): ``docker exec node1 ...``."""
-        return self.lab.exec(name, argv)
+        return self.lab.exec(self.container_name(name), argv)
 
     def swarm(self) -> None:
         """``docker swarm init`` on node1, ``docker swarm join`` on the others (idempotent)."""
-        manager = self.nodes[0]
+        manager = self._manager()
+        with engine_call("form the swarm"):
+            self._form(manager)
+
+    def _form(self, manager: Node) -> None:
         if manager.engine.info()["Swarm"]["LocalNodeState"] != "active":
             manager.engine.swarm.init(
                 advertise_addr=manager.ip,
@@ -161,52 +167,13 @@ class Cluster:
         """The kernel a node runs on (nodes share the host's kernel): ``docker exec node1 uname -r``."""
         return self.exec(name, ["uname", "-r"]).output.strip()
 
-    def check_ports(self, src: str, dst: str) -> list[PortCheck]:
-        """Probe the overlay ports of ``dst`` from ``src``.
-
-        TCP with ``docker exec SRC nc -w 1 DST_IP PORT``; UDP cannot be probed by a connect, so its
-        check is that ``dst`` has the socket bound (``docker exec DST netstat -lnu``), and the capture
-        shows the traffic itself.
-        """
-        ip = self.node(dst).ip
-        bound = self.exec(dst, ["netstat", "-lnu"]).output
-        checks = []
-        for port, proto, purpose in OVERLAY_PORTS:
-            if proto == "tcp":
-                ok = self.exec(src, ["nc", "-w", "1", ip, str(port)]).exit_code == 0
-                how = f"nc from {src}"
-            else:
-                ok = f":{port} " in bound
-                how = f"socket bound on {dst}"
-            checks.append(PortCheck(dst, port, proto, purpose, ok, how))
-        return checks
-
-    def ipsec_capable(self, name: str) -> bool:
-        """Whether the node's kernel offers AES-GCM for IPsec, which ``--opt encrypted`` uses.
-
-        ``docker exec node1 cat /proc/crypto``: the algorithm appears there once the kernel has it.
-        """
-        return "gcm(aes)" in self.exec(name, ["cat", "/proc/crypto"]).output
-
-    def block_vxlan(self, name: str, blocked: bool = True) -> None:
-        """Drop (or stop dropping) incoming VXLAN on a node.
-
-        ``docker exec node3 iptables -I INPUT -p udp --dport 4789 -j DROP`` (``-D`` to undo).
-        """
-        rule = ["INPUT", "-p", "udp", "--dport", "4789", "-j", "DROP"]
-        present = self.exec(name, ["iptables", "-C", *rule]).exit_code == 0
-        if blocked and not present:
-            self.exec(name, ["iptables", "-I", *rule])
-        elif not blocked and present:
-            self.exec(name, ["iptables", "-D", *rule])
-
     def stop_node(self, name: str) -> None:
         """Stop a node, as if the host went down: ``docker stop node2``."""
-        self._node_container(name).stop(timeout=5)
+        self.container(name).stop(timeout=5)
 
     def start_node(self, name: str, timeout: float = 60) -> Node:
         """Start a stopped node again (``docker start node2``); its engine rejoins the swarm by itself."""
-        box = self._node_container(name)
+        box = self.container(name)
         self._boot(box)
         node = self._wait(self.lab.engine, name, timeout)  # its published port may have changed
         self.nodes = [node if n.name == name else n for n in self.nodes]
@@ -214,24 +181,15 @@ class Cluster:
 
     def node_states(self) -> dict[str, str]:
         """``{hostname: state}`` as the manager sees them, sorted by name: ``docker node ls``."""
-        manager = self.nodes[0].engine
+        manager = self._manager().engine
         states = {
             n.attrs["Description"]["Hostname"]: n.attrs["Status"]["State"] for n in manager.nodes.list()
         }
         return dict(sorted(states.items()))
 
     def wait_for(self, predicate, timeout: float = 60, every: float = 0.5) -> bool:
-        """Poll ``predicate()`` until it is true or ``timeout`` passes; returns its last value."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if predicate():
-                    return True
-            except (docker.errors.APIError, EngineUnreachable):
-                pass
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(every)
+        """Poll ``predicate()`` until it is true (True), or raise TimedOut with the last error seen."""
+        return until(predicate, timeout, every)
 
     def snapshot(self) -> ClusterSnapshot:
         """Read the host's view (nodes on the underlay) and each node's engine, for ``draw_cluster``."""
@@ -248,7 +206,7 @@ class Cluster:
     # --- inside -----------------------------------------------------------------
 
     def _start(self, host: docker.DockerClient, image: str, name: str) -> None:
-        box = find_container(host, name)
+        box = find_container(host, self.container_name(name))
         if box is not None:
             if owner(box.labels) != self.lab.name:
                 raise ForeignResource("container", name, owner(box.labels))
@@ -258,10 +216,10 @@ class Cluster:
             return
         volume = host.volumes.create(f"course-{self.lab.name}-{name}", labels=self.lab.labels)
         common = {
-            "name": name,
+            "name": self.container_name(name),
             "hostname": name,
             "labels": self.lab.labels,
-            "network": UNDERLAY,
+            "network": self.underlay,
             "ports": {f"{ENGINE_PORT}/tcp": ("127.0.0.1", None)},
         }
         docker_dir = {volume.name: {"bind": "/var/lib/docker", "mode": "rw"}}
@@ -286,14 +244,9 @@ class Cluster:
         box.put_archive("/", self.certs.server_tar())  # docker cp certs/server node1:/certs/server
         box.start()
 
-    def _node_container(self, name: str):
-        if name not in self.names:
-            raise CourseError(f"No node {name!r} in this cluster.", f"Its nodes are {', '.join(self.names)}.")
-        return self.lab.container(name)  # exact name, and this cluster's own
-
     def _wait(self, host: docker.DockerClient, name: str, timeout: float) -> Node:
-        box = self._node_container(name)
-        ip = box.attrs["NetworkSettings"]["Networks"][UNDERLAY]["IPAddress"]
+        box = self.container(name)
+        ip = box.attrs["NetworkSettings"]["Networks"][self.underlay]["IPAddress"]
         port = box.attrs["NetworkSettings"]["Ports"][f"{ENGINE_PORT}/tcp"][0]["HostPort"]
         url = f"tcp://127.0.0.1:{port}"
         trust(url, self.certs.tls())

@@ -27,7 +27,7 @@ from pyvis.network import Network
 from .topology import Diff, Snapshot
 
 if TYPE_CHECKING:
-    from .cluster import ClusterSnapshot
+    from .topology import ClusterSnapshot
 
 VIS_JS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
 COLOURS = {
@@ -164,6 +164,9 @@ def _add_containers(graph, snap, column, plain, new_boxes, new_eps) -> None:
             if net not in column:
                 continue
             new = (name, net) in new_eps
+            if net in NO_VETH:  # host and none give a container no veth pair: a dashed line, said so
+                graph.add_edge(f"ctr:{name}", f"net:{net}", title=NO_VETH[net].format(name=name), dashes=True)
+                continue
             graph.add_edge(
                 f"ctr:{name}",
                 f"net:{net}",
@@ -173,6 +176,13 @@ def _add_containers(graph, snap, column, plain, new_boxes, new_eps) -> None:
                 color=NEW if new else "#555",
                 width=5 if new else 2,
             )
+
+
+# What a container on a network without a veth pair has instead (the edge's tooltip).
+NO_VETH = {
+    "host": "{name} uses the host's own network stack: no veth pair, no address of its own",
+    "none": "{name} has no network: only its loopback interface, no veth pair",
+}
 
 
 @dataclass(frozen=True)
@@ -213,9 +223,16 @@ def draw(
     if changes:
         summary += f"; highlighted: {str(changes).count(chr(10)) + 1} changes"
     legend = "Top boxes: networks, each a Linux bridge on the host. Lines: veth pairs (hover for IP and MAC)."
+    if any(net.name in NO_VETH for net in snap.networks if snap.members(net.name)):
+        legend += " Dashed: on host or none, which give a container no veth pair."
     if changes:
         legend += " Orange: new since the last step."
     return _render(graph, caption, summary, legend, height)
+
+
+def _in_script(text: str) -> str:
+    """JSON that is safe inside <script>: a name or label holding ``</script>`` cannot end it early."""
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _render(graph: Network, caption: str, summary: str, legend: str, height: int | None = None) -> Diagram:
@@ -223,7 +240,8 @@ def _render(graph: Network, caption: str, summary: str, legend: str, height: int
     rows = max((int(n["y"]) for n in graph.nodes), default=0)
     height = height or rows + 140
     nodes = [{k: v for k, v in n.items() if k not in ("physics",)} for n in graph.nodes]
-    data = json.dumps({"nodes": nodes, "edges": graph.edges}, sort_keys=True, separators=(",", ":"))
+    graph_json = json.dumps({"nodes": nodes, "edges": graph.edges}, sort_keys=True, separators=(",", ":"))
+    data = _in_script(graph_json)
     options = json.dumps(
         {
             "physics": {"enabled": False},
@@ -312,7 +330,8 @@ def draw_cluster(cluster: ClusterSnapshot, caption: str = "") -> Diagram:
     for snap in cluster.nodes.values():
         roles.update({n.hostname: f"{n.role}, {n.state}" for n in snap.nodes})
     for name in names:
-        ep = host.endpoints_of(name).get(underlay.name) if underlay else None
+        box = cluster.containers.get(name, name)
+        ep = host.endpoints_of(box).get(underlay.name) if underlay else None
         graph.add_node(
             f"node:{name}",
             label=f"{name}\n{ep.ip if ep else ''}\n{roles.get(name, '')}".rstrip(),

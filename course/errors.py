@@ -6,6 +6,11 @@ never a traceback; notebooks show the same sentence.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import docker
+
 
 class CourseError(Exception):
     """Base of every expected failure: what happened, then what to do about it."""
@@ -88,3 +93,19 @@ class ImageMissing(CourseError):
 
 class EngineError(CourseError):
     """The engine refused a request; the message carries its reason."""
+
+
+@contextmanager
+def engine_call(what: str) -> Iterator[None]:
+    """Turn an engine refusal into one readable EngineError saying what we were doing."""
+    try:
+        yield
+    except docker.errors.APIError as exc:
+        reason = str(exc.explanation or exc)
+        fix = "Read the engine's reason above; course doctor checks the usual causes."
+        if "non-overlapping" in reason or "address pool" in reason.lower():
+            fix = (
+                "The engine has run out of private subnets. Free some: course reset "
+                "(course networks only), or remove networks of your own you no longer need."
+            )
+        raise EngineError(f"Could not {what}: {reason}.", fix) from exc

@@ -51,7 +51,9 @@ def veth_peer_of(lab: Lab, container: str, answer: str | None) -> Feedback:
     hint = f"In {container}, `ip -o link` shows eth0@ifN; on the host, the interface with index N is it."
     if answer is None:
         return _unanswered(hint)
-    eth0 = next(i for i in lab.interfaces(container) if i.name == "eth0")
+    eth0 = next((i for i in lab.interfaces(container) if i.name == "eth0"), None)
+    if eth0 is None:
+        return Feedback(False, f"{container} has no eth0 (on host or none?). Start it on a bridge network.")
     peer = veth_peer(eth0, host_interfaces(lab.host))
     if answer.strip() == peer.name:
         return Feedback(True, f"{peer.name} (index {peer.index}) is plugged into {peer.master}.")

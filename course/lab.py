@@ -10,24 +10,22 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import NamedTuple, TypeVar
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import docker
 from docker.models.containers import Container
 from docker.models.networks import Network
 
 from . import interfaces
+from .cleanup import Removed, remove_labelled
 from .engine import client
-from .errors import CourseError, EngineError, ForeignResource, UnknownResource
+from .errors import CourseError, EngineError, ForeignResource, UnknownResource, engine_call
 from .images import KEEPALIVE, require_lab_image
 from .interfaces import Interface
 from .names import BUILTIN_NETWORKS, LABEL, check_name, owner
+from .parallel import parallel
 
-T = TypeVar("T")
 # The embedded DNS never answers for a name it does not know (its upstream is loopback),
 # so a failed lookup lasts the resolver's timeout: one try of one second, not 2 x 5 s.
 DNS_OPTIONS = ["timeout:1", "attempts:1"]
@@ -39,53 +37,6 @@ class ExecResult(NamedTuple):
 
     exit_code: int
     output: str
-
-
-@dataclass(frozen=True)
-class Removed:
-    """What a cleanup removed, by name."""
-
-    containers: tuple[str, ...]
-    networks: tuple[str, ...]
-    volumes: tuple[str, ...] = ()
-    left: tuple[str, ...] = ()  # what the engine refused to remove, with its reason
-
-    def __str__(self) -> str:
-        refused = f" Could not remove: {'; '.join(self.left)}." if self.left else ""
-        if not (self.containers or self.networks or self.volumes):
-            return "Removed nothing." + (refused or " There was nothing to remove.")
-        kinds = {"containers": self.containers, "networks": self.networks, "volumes": self.volumes}
-        parts = [
-            f"{len(names)} {kind}" + (f" ({', '.join(names)})" if names else "")
-            for kind, names in kinds.items()
-            if names or kind != "volumes"
-        ]
-        return "Removed " + ", ".join(parts) + "." + refused
-
-
-def parallel(func: Callable[..., T], items: Iterable, workers: int = 8) -> list[T]:
-    """``[func(x) for x in items]``, run in threads; the engine does the waiting."""
-    items = list(items)
-    if len(items) <= 1:
-        return [func(x) for x in items]
-    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
-        return list(pool.map(func, items))
-
-
-@contextmanager
-def engine_call(what: str) -> Iterator[None]:
-    """Turn an engine refusal into one readable EngineError saying what we were doing."""
-    try:
-        yield
-    except docker.errors.APIError as exc:
-        reason = str(exc.explanation or exc)
-        fix = "Read the engine's reason above; course doctor checks the usual causes."
-        if "non-overlapping" in reason or "address pool" in reason.lower():
-            fix = (
-                "The engine has run out of private subnets. Free some: course reset "
-                "(course networks only), or remove networks of your own you no longer need."
-            )
-        raise EngineError(f"Could not {what}: {reason}.", fix) from exc
 
 
 class Lab:
@@ -141,6 +92,15 @@ class Lab:
         existing = self._find_network(name)
         if existing is not None:
             self._require_ours("network", name, existing.attrs.get("Labels"))
+            attrs = existing.attrs
+            have = {
+                "driver": attrs.get("Driver"),
+                "internal": bool(attrs.get("Internal")),
+                "attachable": bool(attrs.get("Attachable")),
+                "encrypted": "encrypted" in (attrs.get("Options") or {}),
+            }
+            asked = {"driver": driver, "internal": internal, "attachable": attachable, "encrypted": encrypted}
+            _same_or_explain("network", name, have, asked, f"lab.remove_network({name!r})")
             return existing
         with engine_call(f"create network {name!r}"):
             return self.engine.networks.create(
@@ -173,6 +133,7 @@ class Lab:
         existing = find_container(self.engine, name)
         if existing is not None:
             self._require_ours("container", name, existing.labels)
+            self._check_started_as(existing, network, publish, command)
             if existing.status != "running":
                 with engine_call(f"start container {name!r}"):
                     existing.start()
@@ -194,6 +155,32 @@ class Lab:
                     f"Create it first: lab.network({network!r})  # docker network create {network}",
                 ) from None
             raise
+
+    @staticmethod
+    def _check_started_as(
+        box: Container, network: str, publish: Mapping[int, int | None] | None, command: list[str] | None
+    ) -> None:
+        """A container this lab already has must be the one asked for again, or we say what differs."""
+        attached = set(box.attrs["NetworkSettings"]["Networks"])
+        mode = box.attrs["HostConfig"].get("NetworkMode")
+        bindings = box.attrs["HostConfig"].get("PortBindings") or {}
+        have = {
+            "network": network if network in attached or network == mode else ", ".join(sorted(attached)),
+            "command": box.attrs["Config"].get("Cmd") or [],
+            "published ports": sorted(int(p.split("/")[0]) for p in bindings),
+        }
+        asked = {
+            "network": network,
+            "command": list(command or KEEPALIVE),
+            "published ports": sorted(publish or {}),
+        }
+        fixed = {c: h for c, h in (publish or {}).items() if h is not None}  # host ports that were named
+        for port, host_port in fixed.items():
+            bound = bindings.get(f"{port}/tcp") or [{}]
+            if str(host_port) != bound[0].get("HostPort"):
+                have["published ports"] = [f"{port} on host port {bound[0].get('HostPort') or '?'}"]
+                asked["published ports"] = [f"{port} on host port {host_port}"]
+        _same_or_explain("container", box.name, have, asked, f"lab.remove({box.name!r})")
 
     def _create(self, name: str, network: str, ports: dict, command: list[str] | None) -> Container:
         return self.engine.containers.run(
@@ -234,6 +221,20 @@ class Lab:
         net = self._network(network)
         with engine_call(f"disconnect {container!r} from {network!r}"):
             net.disconnect(box)
+
+    def remove(self, container: str) -> None:
+        """Remove one of this lab's containers, running or not: ``docker rm -f CONTAINER``."""
+        box = self.container(container)
+        with engine_call(f"remove container {container!r}"):
+            box.remove(force=True)
+
+    def remove_network(self, network: str) -> None:
+        """Remove one of this lab's networks: ``docker network rm NETWORK``."""
+        if network in BUILTIN_NETWORKS:
+            raise CourseError(f"{network!r} is built into the engine.", "It cannot be removed, nor need be.")
+        net = self._network(network)
+        with engine_call(f"remove network {network!r}"):
+            net.remove()
 
     # --- looking ----------------------------------------------------------------
 
@@ -363,6 +364,18 @@ class Lab:
         return set(box.attrs["NetworkSettings"]["Networks"])
 
 
+def _same_or_explain(kind: str, name: str, have: dict, asked: dict, remove: str) -> None:
+    """Raise a CourseError naming each setting in which an existing resource differs from the request."""
+    differs = [
+        f"{key} {have[key]!r} (you asked for {asked[key]!r})" for key in asked if have[key] != asked[key]
+    ]
+    if differs:
+        raise CourseError(
+            f"This lab already has a {kind} {name!r}, made with other settings: {'; '.join(differs)}.",
+            f"To make it again as you now ask, remove it first: {remove}, then run this cell again.",
+        )
+
+
 def find_container(engine: docker.DockerClient, name: str) -> Container | None:
     """The container called exactly ``name``, or None.
 
@@ -373,44 +386,6 @@ def find_container(engine: docker.DockerClient, name: str) -> Container | None:
         if box.name == name:
             return box
     return None
-
-
-def remove_labelled(engine: docker.DockerClient, label: str) -> Removed:
-    """Remove containers, then networks, then volumes carrying ``label`` (``key`` or ``key=value``).
-
-    Always goes to the end: what is already gone (removed meanwhile, or auto-removed) is fine, and
-    what the engine refuses to remove is reported in ``Removed.left`` instead of stopping the rest.
-    """
-    left: list[str] = []
-
-    def remove(kind: str, name: str, action: Callable[[], object]) -> bool:
-        try:
-            action()
-        except docker.errors.NotFound:
-            return False  # already gone
-        except docker.errors.APIError as exc:
-            left.append(f"{kind} {name} ({exc.explanation or exc})")
-            return False
-        return True
-
-    boxes = engine.containers.list(all=True, sparse=True, filters={"label": label})
-    names = {c.id: c.attrs["Names"][0].lstrip("/") for c in boxes}
-    gone = parallel(lambda c: remove("container", names[c.id], lambda: c.remove(force=True, v=True)), boxes)
-    nets = engine.networks.list(filters={"label": label})
-    nets_gone = parallel(lambda n: remove("network", n.name, n.remove), nets)
-    vols = engine.volumes.list(filters={"label": label})
-    vols_gone = [remove("volume", v.name, lambda v=v: v.remove(force=True)) for v in vols]
-    return Removed(
-        tuple(sorted(names[c.id] for c, ok in zip(boxes, gone, strict=True) if ok)),
-        tuple(sorted(n.name for n, ok in zip(nets, nets_gone, strict=True) if ok)),
-        tuple(sorted(v.name for v, ok in zip(vols, vols_gone, strict=True) if ok)),
-        tuple(sorted(left)),
-    )
-
-
-def reset(host: str | None = None) -> Removed:
-    """Remove every resource of every course lab, and nothing a user made: ``course reset``."""
-    return remove_labelled(client(host), LABEL)
 
 
 def _target(dst: str) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from .lab import Lab, parallel
+from .lab import Lab
+from .parallel import parallel
 from .topology import Snapshot, snapshot
 
 
@@ -120,7 +121,9 @@ def probe(lab: Lab, snap: Snapshot, src: str, dst: str) -> Probe:
             where = "the embedded DNS does not know it"
         reasons.append(f"no DNS entry ({where})")
     if not by_ip:
-        if shared:
+        if ip is None:
+            reasons.append(f"{dst} has no IP address (on host or none, or not running)")
+        elif shared:
             reasons.append(f"{ip} did not answer")
         else:
             reasons.append(f"{ip} is on another bridge: dropped by the DOCKER-ISOLATION rules")
@@ -133,4 +136,12 @@ def reachability(lab: Lab, containers: list[str] | None = None) -> Reachability:
     running = [c.name for c in snap.containers if c.state == "running"]
     names = tuple(sorted(containers or running))
     pairs = [(s, d) for s in names for d in names if s != d]
-    return Reachability(names, tuple(parallel(lambda pair: probe(lab, snap, *pair), pairs, workers=12)))
+    return Reachability(
+        names,
+        tuple(
+            parallel(
+                lambda pair: probe(lab, snap, *pair),
+                pairs,
+            )
+        ),
+    )

@@ -297,4 +297,13 @@ def diff(before: Snapshot, after: Snapshot) -> Diff:
     )
 
 
-__all__ = ["Diff", "Endpoint", "NetworkInfo", "Snapshot", "diff", "snapshot"]
+__all__ = ["ClusterSnapshot", "Diff", "Endpoint", "NetworkInfo", "Snapshot", "diff", "snapshot"]
+
+
+@dataclass(frozen=True)
+class ClusterSnapshot:
+    """The host engine's snapshot of the cluster lab (nodes, underlay) and one snapshot per node."""
+
+    host: Snapshot
+    nodes: dict[str, Snapshot]  # by hostname
+    containers: dict[str, str] = field(default_factory=dict)  # hostname -> its container on the host

@@ -7,9 +7,12 @@ something meaningful. The widgets only call ``Lab`` methods and ``snapshot()``.
 
 from __future__ import annotations
 
+import html
 import threading
 
+import docker
 import ipywidgets as w
+import requests
 
 from .diagram import draw
 from .errors import CourseError
@@ -33,7 +36,6 @@ class View(w.VBox):
     """A VBox whose plain-text form is a readable result instead of a widget repr."""
 
     plain: str = ""
-    refresh = None  # set by views that can redraw themselves (the live topology)
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = super()._repr_mimebundle_(**kwargs)
@@ -61,35 +63,77 @@ def run_command(lab: Lab, container: str, command: str, argument: str = "") -> E
     return lab.exec(container, argv)
 
 
-def topology(lab: Lab, every: float = 2.0) -> View:
+class LiveTopology(View):
+    """The lab's live diagram, a Refresh button, and an auto-refresh that one worker thread owns.
+
+    ``refresh()`` redraws now; ``start()``/``stop()`` (or the toggle) run and stop the worker, which
+    stops within moments of being asked, never twice at once. An engine error stops auto-refresh and
+    is shown under the buttons instead of vanishing with its thread.
+    """
+
+    def __init__(self, lab: Lab, every: float = 2.0) -> None:
+        self.lab, self.every = lab, every
+        self.out = w.Output()
+        self.status = w.Label()
+        self.auto = w.ToggleButton(description=f"Auto-refresh every {every:g} s", value=False)
+        button = w.Button(description="Refresh", icon="refresh")
+        super().__init__([w.HBox([button, self.auto]), self.status, self.out])
+        self._lock = threading.Lock()  # one redraw at a time: the button and the worker share _last
+        self._halt = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._last = snapshot(lab)
+        self.plain = self._last.table()
+        button.on_click(lambda _: self.refresh())
+        self.auto.observe(lambda change: self.start() if change["new"] else self.stop(), "value")
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the engine again and redraw; what changed since the last redraw is orange."""
+        with self._lock:
+            now = snapshot(self.lab)
+            changes = diff(self._last, now)
+            self._last = now
+            self.plain = now.table()
+            _show(self.out, draw(now, changes if changes else None))
+
+    def start(self) -> None:
+        """Redraw every ``every`` seconds until ``stop()``; a second start changes nothing."""
+        if self._worker is not None and self._worker.is_alive():
+            return
+        self._halt.clear()
+        self._worker = threading.Thread(target=self._run, name="live-topology", daemon=True)
+        self._worker.start()
+        self.auto.value = True
+
+    def stop(self) -> None:
+        """Stop auto-refresh and wait for the worker to finish its current redraw."""
+        self._halt.set()
+        if self._worker is not None and self._worker is not threading.current_thread():
+            self._worker.join(timeout=self.every + 30)
+        self.auto.value = False
+
+    @property
+    def running(self) -> bool:
+        """Whether the auto-refresh worker is alive."""
+        return self._worker is not None and self._worker.is_alive()
+
+    def _run(self) -> None:
+        while not self._halt.wait(self.every):
+            try:
+                self.refresh()
+            except (CourseError, docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+                self.status.value = f"Auto-refresh stopped: {exc}"
+                self._halt.set()
+                self.auto.value = False
+                return
+
+
+def topology(lab: Lab, every: float = 2.0) -> LiveTopology:
     """The lab's live diagram with a Refresh button and an auto-refresh toggle.
 
     Changes since the last refresh are drawn in orange.
     """
-    out = w.Output()
-    refresh = w.Button(description="Refresh", icon="refresh")
-    auto = w.ToggleButton(description=f"Auto-refresh every {every:g} s", value=False)
-    state = {"last": snapshot(lab)}
-    view = View([w.HBox([refresh, auto]), out])
-    view.plain = state["last"].table()
-
-    def show(_=None) -> None:
-        now = snapshot(lab)
-        changes = diff(state["last"], now)
-        state["last"] = now
-        view.plain = now.table()
-        _show(out, draw(now, changes if changes else None))
-
-    def tick() -> None:
-        while auto.value:
-            show()
-            threading.Event().wait(every)
-
-    refresh.on_click(show)
-    view.refresh = show
-    auto.observe(lambda change: change["new"] and threading.Thread(target=tick, daemon=True).start(), "value")
-    show()
-    return view
+    return LiveTopology(lab, every)
 
 
 def matrix(lab: Lab) -> View:
@@ -136,7 +180,7 @@ def console(lab: Lab) -> View:
     return view
 
 
-def controls(lab: Lab, live: View | None = None) -> View:
+def controls(lab: Lab, live: LiveTopology | None = None) -> View:
     """Connect or disconnect a lab container and network; refreshes ``live`` (a topology view)."""
     who = w.Dropdown(options=lab.containers(), description="container")
     net = w.Dropdown(options=lab.networks(), description="network")
@@ -150,10 +194,11 @@ def controls(lab: Lab, live: View | None = None) -> View:
         try:
             getattr(lab, verb)(who.value, net.value)
         except CourseError as exc:
-            status.value = f"<b>{exc}</b>"
+            status.value = f"<b>{html.escape(str(exc))}</b>"
             return
-        status.value = f"<code>docker network {verb} {net.value} {who.value}</code> done."
-        if live is not None and live.refresh is not None:
+        done = html.escape(f"docker network {verb} {net.value} {who.value}")
+        status.value = f"<code>{done}</code> done."
+        if live is not None:
             live.refresh()
 
     connect.on_click(lambda _: act("connect"))

@@ -1,6 +1,8 @@
 """The course command: the checklist, and one readable line (no traceback) on failure."""
 
+import grp
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -13,7 +15,8 @@ COURSE = [sys.executable, "-m", "course.cli"]
 def run(*args, env=None, user=None):
     argv = [*COURSE, *args]
     if user:
-        argv = ["setpriv", f"--reuid={user}", "--regid=nogroup", "--clear-groups", *argv]
+        group = grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name  # nogroup on Debian, nobody elsewhere
+        argv = ["setpriv", f"--reuid={user}", f"--regid={group}", "--clear-groups", *argv]
     return subprocess.run(argv, capture_output=True, text=True, env={**os.environ, **(env or {})})
 
 
@@ -54,6 +57,12 @@ def test_no_permission_on_the_socket_says_how_to_get_it(engine):
 
 @pytest.mark.integration
 def test_engine_start_uses_a_running_engine_and_touches_nothing(engine):
+    from course import engine as engine_mod
+
+    before = sorted((c.id, c.status) for c in engine.containers.list(all=True))
+    pid = engine_mod._course_dockerd()
     done = run("engine", "start")
     assert done.returncode == 0
-    assert "already running" in done.stdout
+    assert "already running" in done.stdout and "using it" in done.stdout
+    assert engine_mod._course_dockerd() == pid  # the same dockerd still serves (no restart)
+    assert sorted((c.id, c.status) for c in engine.containers.list(all=True)) == before

@@ -14,6 +14,7 @@ import sys
 import docker
 import pytest
 
+from course import underlay
 from course.capture import capture
 from course.cluster import Cluster
 from course.images import KEEPALIVE, LAB_IMAGE
@@ -41,17 +42,17 @@ def cluster(engine):
 
 def test_nodes_are_hosts_with_their_own_names_addresses_and_kernel(cluster):
     assert [n.name for n in cluster.nodes] == ["node1", "node2", "node3"]
-    assert len({n.ip for n in cluster.nodes}) == 3
-    assert all(n.url.startswith("tcp://127.0.0.1:") for n in cluster.nodes)  # loopback only
-    assert cluster.node("node2").engine.info()["Name"] == "node2"
+    underlay = {c.name: c.attrs["NetworkSettings"]["Networks"] for c in map(cluster.container, cluster.names)}
+    assert len({nets[cluster.underlay]["IPAddress"] for nets in underlay.values()}) == 3  # as the engine says
+    assert cluster.node("node2").engine.info()["Name"] == "node2"  # node2's own engine answers as node2
     major, minor = map(int, cluster.kernel("node1").split(".")[:2])
     assert (major, minor) >= (3, 16)
 
 
 def test_overlay_ports_answer_between_nodes(cluster):
-    to_manager = {(c.port, c.proto): c.ok for c in cluster.check_ports("node2", "node1")}
+    to_manager = {(c.port, c.proto): c.ok for c in underlay.check_ports(cluster, "node2", "node1")}
     assert to_manager == {(2377, "tcp"): True, (7946, "tcp"): True, (7946, "udp"): True, (4789, "udp"): True}
-    to_worker = {(c.port, c.proto): c.ok for c in cluster.check_ports("node1", "node3")}
+    to_worker = {(c.port, c.proto): c.ok for c in underlay.check_ports(cluster, "node1", "node3")}
     assert to_worker[(2377, "tcp")] is False  # only managers listen on 2377
     assert to_worker[(7946, "tcp")] and to_worker[(4789, "udp")]
 
@@ -77,12 +78,12 @@ def test_the_ping_crosses_the_underlay_as_vxlan(cluster):
 
 def test_blocking_udp_4789_breaks_pings_but_not_the_swarm(cluster):
     on1 = cluster.lab_on("node1")
-    cluster.block_vxlan("node3")
+    underlay.block_vxlan(cluster, "node3")
     try:
         assert not on1.ping("t-c1", "t-c3")
         assert cluster.node_states()["node3"] == "ready"  # gossip and management still get through
     finally:
-        cluster.block_vxlan("node3", blocked=False)
+        underlay.block_vxlan(cluster, "node3", blocked=False)
     assert cluster.wait_for(lambda: on1.ping("t-c1", "t-c3"), timeout=10)
 
 
@@ -120,7 +121,7 @@ def test_an_encrypted_overlay_is_esp_on_the_wire_where_the_kernel_has_ipsec(clus
     on1.network("t-secret", driver="overlay", attachable=True, encrypted=True)
     on1.run("t-s1", "t-secret")
     on3.run("t-s3", "t-secret")
-    if not cluster.ipsec_capable("node1") and not on1.ping("t-s1", "t-s3", count=2, timeout=2):
+    if not underlay.ipsec_capable(cluster, "node1") and not on1.ping("t-s1", "t-s3", count=2, timeout=2):
         pytest.skip("this kernel has no AES-GCM for IPsec: an encrypted overlay carries no traffic")
     packets = capture(cluster, "node1", "esp", during=lambda: on1.ping("t-s1", "t-s3", count=2))
     assert packets and all(p.protocol == "ESP" and p.inner is None for p in packets)
@@ -130,7 +131,7 @@ def test_an_encrypted_overlay_is_esp_on_the_wire_where_the_kernel_has_ipsec(clus
 def test_a_local_user_without_the_certificates_cannot_drive_a_node_engine(cluster, engine):
     # What the engine reports: only 2376 is published, and only on loopback.
     for node in cluster.nodes:
-        ports = engine.containers.get(node.name).attrs["NetworkSettings"]["Ports"]
+        ports = cluster.container(node.name).attrs["NetworkSettings"]["Ports"]
         assert set(ports) == {"2376/tcp"}
         assert {b["HostIp"] for b in ports["2376/tcp"]} == {"127.0.0.1"}
     url = cluster.node("node1").url

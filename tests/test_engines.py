@@ -3,8 +3,8 @@
 import pytest
 
 from course import engines
+from course.cleanup import Removed
 from course.errors import EngineStartFailed
-from course.lab import Removed
 
 
 def test_an_unknown_engine_name_is_refused_with_the_choices():

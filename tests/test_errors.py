@@ -15,13 +15,17 @@ from course.errors import (
 )
 
 
-def test_a_missing_socket_means_engine_unreachable_with_the_start_command():
-    cause = requests.exceptions.ConnectionError(FileNotFoundError(2, "No such file or directory"))
-    error = engine.translate(docker.errors.DockerException("Error while fetching server API version"), None)
-    error.__cause__ = cause
+def test_a_missing_socket_means_engine_unreachable_with_how_to_start_it():
+    try:
+        try:
+            raise requests.exceptions.ConnectionError(FileNotFoundError(2, "No such file or directory"))
+        except requests.exceptions.ConnectionError as missing:
+            raise docker.errors.DockerException("Error while fetching server API version") from missing
+    except docker.errors.DockerException as outer:
+        error = engine.translate(outer, "unix:///var/run/docker.sock")
     assert isinstance(error, EngineUnreachable)
-    assert str(error).startswith("Docker engine not reachable at ")
-    assert "course engine start" in str(error)
+    assert error.what == "Docker engine not reachable at unix:///var/run/docker.sock."
+    assert error.fix.startswith("Start ")  # course engine start on Linux, Docker Desktop elsewhere
 
 
 def test_a_permission_error_anywhere_in_the_chain_means_socket_permission():
@@ -60,3 +64,16 @@ def test_messages_carry_what_and_fix(error, text):
     assert isinstance(error, CourseError)
     assert text in str(error)
     assert error.what and error.fix
+
+
+def test_a_cluster_used_before_up_says_to_start_it(tmp_path, monkeypatch):
+    from course.cluster import Cluster
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    cluster = Cluster("t-unstarted")
+    with pytest.raises(CourseError, match=r"no running nodes yet\. Start them first: cluster\.up\(\)"):
+        cluster.swarm()
+    with pytest.raises(CourseError, match=r"No node 'node7' in this cluster\. Its nodes are node1, node2"):
+        cluster.container_name("node7")
+    assert cluster.container_name("node2") == "t-unstarted-node2"
+    assert cluster.underlay == "t-unstarted-underlay"

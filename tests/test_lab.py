@@ -2,9 +2,9 @@
 
 import pytest
 
-from course import images
+from course import hostview, images
 from course.errors import CourseError, ForeignResource, ImageMissing, InvalidName, UnknownResource
-from course.lab import Lab, reset
+from course.lab import Lab
 from course.names import LABEL
 
 pytestmark = pytest.mark.integration
@@ -58,21 +58,13 @@ def test_creating_twice_is_idempotent(lab):
 
 
 def test_published_port_answers_on_loopback_only(lab):
-    import urllib.request
-
     lab.network("web")
-    lab.run("t-httpd", "web", publish={80: 18080}, command=["httpd", "-f", "-p", "80", "-h", "/var/www"])
-    ports = lab.engine.containers.get("t-httpd").attrs["HostConfig"]["PortBindings"]
-    assert ports == {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": "18080"}]}
-    for _ in range(50):
-        try:
-            body = urllib.request.urlopen("http://127.0.0.1:18080/", timeout=2).read()
-            break
-        except OSError:
-            import time
-
-            time.sleep(0.1)
-    assert body == b"hello from the course lab image\n"
+    lab.run("t-httpd", "web", publish={80: None}, command=["httpd", "-f", "-p", "80", "-h", "/var/www"])
+    box = lab.container("t-httpd")
+    bound = box.attrs["NetworkSettings"]["Ports"]["80/tcp"]  # what the engine reports it bound
+    assert [b["HostIp"] for b in bound] == ["127.0.0.1"]
+    assert lab.port("t-httpd", 80) == int(bound[0]["HostPort"])
+    assert hostview.fetch(lab.port("t-httpd", 80)) == "hello from the course lab image\n"
 
 
 def test_a_users_own_resources_are_never_touched(lab, engine):
@@ -87,11 +79,13 @@ def test_a_users_own_resources_are_never_touched(lab, engine):
             lab.exec("t-users-own", ["true"])
         lab.network("red")
         lab.run("t-ours", "red")
-        removed = reset()  # course reset
-        assert "t-ours" in removed.containers
+        # The lab's own cleanup only; course reset (every lab) is tested in tests/scenarios, on an engine
+        # the course started, since here it would also remove a learner's open notebooks' labs.
+        removed = lab.cleanup()
+        assert removed.containers == ("t-ours",) and removed.networks == ("red",)
         assert engine.containers.get("t-users-own").status == "running"
         assert engine.networks.get(mine_net.id).name == "t-users-own-net"
-        assert not engine.containers.list(all=True, filters={"label": LABEL})
+        assert not engine.containers.list(all=True, filters={"label": f"{LABEL}={lab.name}"})
     finally:
         mine_box.remove(force=True)
         mine_net.remove()
@@ -146,3 +140,37 @@ def test_lab_image_is_small_and_has_the_workshop_tools(engine):
     listing = engine.containers.run(images.LAB_IMAGE, ["ls", "/bin"], remove=True).decode().split()
     assert set(images.REQUIRED_TOOLS) <= set(listing)
     assert images.build_lab_image().id == image.id  # cached: built once
+
+
+def test_creating_again_with_other_settings_says_what_differs_and_how_to_redo_it(lab):
+    lab.network("red")
+    with pytest.raises(CourseError, match=r"network 'red', made with other settings: internal False \(you"):
+        lab.network("red", internal=True)
+    lab.network("blue")
+    lab.run("t-one", "red")
+    with pytest.raises(CourseError, match=r"network 'red' \(you asked for 'blue'\).*lab\.remove\('t-one'\)"):
+        lab.run("t-one", "blue")
+    with pytest.raises(CourseError, match=r"command .*you asked for \['sleep', '60'\]"):
+        lab.run("t-one", "red", command=["sleep", "60"])
+    with pytest.raises(CourseError, match=r"published ports \[\] \(you asked for \[80\]\)"):
+        lab.run("t-one", "red", publish={80: None})
+    lab.connect("t-one", "blue")
+    assert lab.run("t-one", "red").name == "t-one"  # the same request again, even after a connect
+    lab.remove("t-one")  # docker rm -f t-one
+    lab.run("t-one", "red", publish={80: None})
+    assert lab.port("t-one", 80) > 1024  # the port the engine picked, as it reports it
+    lab.remove("t-one")
+    lab.remove_network("red")  # docker network rm red
+    assert lab.containers() == [] and lab.networks() == ["blue"]
+
+
+def test_a_name_that_is_the_start_of_another_containers_id_is_not_that_container(lab, engine):
+    stranger = engine.containers.run(images.LAB_IMAGE, ["sleep", "300"], detach=True)  # no name given
+    prefix = stranger.id[:6]  # hex digits: a valid container name
+    try:
+        with pytest.raises(UnknownResource):
+            lab.exec(prefix, ["true"])  # docker would take the ID prefix; the course does not
+        mine = lab.run(prefix, "bridge")
+        assert mine.id != stranger.id and mine.name == prefix
+    finally:
+        stranger.remove(force=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from course import engine as engine_mod
+from course.cleanup import reset
 from course.images import KEEPALIVE, LAB_IMAGE
 from course.lab import Lab
 from course.names import LABEL
@@ -85,3 +86,9 @@ def test_every_notebook_passes_on_an_engine_in_use_and_leaves_the_users_things_a
     for lab, box, _ in LEFTOVERS:
         assert Lab(lab).containers() == [], f"{box}, left by an interrupted run, is still there"
     assert Lab("overlay").networks() == []
+    # course reset removes every course lab (here: one a learner left open) and nothing of the user's
+    Lab("t-open").run("t-open1")
+    removed = reset()
+    assert "t-open1" in removed.containers and not removed.left
+    assert not engine.containers.list(all=True, filters={"label": LABEL})
+    assert users_things(engine) == before

@@ -1,0 +1,78 @@
+"""The hosts' own network under the overlay: the ports an overlay needs between hosts, and how it breaks.
+
+Each check runs on the simulated hosts (``docker exec nodeN ...``); nothing here touches the host engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
+
+# The ports the workshop lists, and how each is checked between two nodes.
+OVERLAY_PORTS = (
+    (2377, "tcp", "cluster management (managers only)"),
+    (7946, "tcp", "node-to-node communication (gossip)"),
+    (7946, "udp", "node-to-node communication (gossip)"),
+    (4789, "udp", "overlay network traffic (VXLAN)"),
+)
+
+
+@dataclass(frozen=True)
+class PortCheck:
+    """Whether ``port/proto`` on ``node`` answers: a TCP connect, or a bound UDP socket."""
+
+    node: str
+    port: int
+    proto: str
+    purpose: str
+    ok: bool
+    how: str
+
+    def __str__(self) -> str:
+        state = "open" if self.ok else "CLOSED"
+        return f"{self.node} {self.port}/{self.proto:3} {state:6}  {self.purpose} ({self.how})"
+
+
+def check_ports(cluster: Cluster, src: str, dst: str) -> list[PortCheck]:
+    """Probe the overlay ports of ``dst`` from ``src``.
+
+    TCP with ``docker exec SRC nc -w 1 DST_IP PORT``; UDP cannot be probed by a connect, so its
+    check is that ``dst`` has the socket bound (``docker exec DST netstat -lnu``), and the capture
+    shows the traffic itcluster.
+    """
+    ip = cluster.node(dst).ip
+    bound = cluster.exec(dst, ["netstat", "-lnu"]).output
+    checks = []
+    for port, proto, purpose in OVERLAY_PORTS:
+        if proto == "tcp":
+            ok = cluster.exec(src, ["nc", "-w", "1", ip, str(port)]).exit_code == 0
+            how = f"nc from {src}"
+        else:
+            ok = f":{port} " in bound
+            how = f"socket bound on {dst}"
+        checks.append(PortCheck(dst, port, proto, purpose, ok, how))
+    return checks
+
+
+def ipsec_capable(cluster: Cluster, name: str) -> bool:
+    """Whether the node's kernel offers AES-GCM for IPsec, which ``--opt encrypted`` uses.
+
+    ``docker exec node1 cat /proc/crypto``: the algorithm appears there once the kernel has it.
+    """
+    return "gcm(aes)" in cluster.exec(name, ["cat", "/proc/crypto"]).output
+
+
+def block_vxlan(cluster: Cluster, name: str, blocked: bool = True) -> None:
+    """Drop (or stop dropping) incoming VXLAN on a node.
+
+    ``docker exec node3 iptables -I INPUT -p udp --dport 4789 -j DROP`` (``-D`` to undo).
+    """
+    rule = ["INPUT", "-p", "udp", "--dport", "4789", "-j", "DROP"]
+    present = cluster.exec(name, ["iptables", "-C", *rule]).exit_code == 0
+    if blocked and not present:
+        cluster.exec(name, ["iptables", "-I", *rule])
+    elif not blocked and present:
+        cluster.exec(name, ["iptables", "-D", *rule])
