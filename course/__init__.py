@@ -4,13 +4,15 @@ A notebook starts with ``from course import *`` and ``library()``; the names bel
 introduced, one at a time, where a lesson first needs them.
 """
 
-from . import behaviours, doctor, exercises, hostview, widgets
+from . import behaviours, doctor, exercises, hostview, progress, solutions, widgets
 from .cleanup import reset
 from .diagram import draw, library
 from .errors import CourseError
 from .lab import Lab
 from .reachability import reachability
 from .topology import diff, snapshot
+
+solutions.register()  # %%solution cells, in a notebook
 
 __all__ = [
     "CourseError",
@@ -22,6 +24,7 @@ __all__ = [
     "exercises",
     "hostview",
     "library",
+    "progress",
     "reachability",
     "reset",
     "snapshot",

@@ -1,4 +1,4 @@
-"""The ``course`` command: doctor, engine start|stop|status, images build|pull, reset.
+"""The ``course`` command: doctor, engine start|stop|status, images build|pull, reset, progress.
 
 Expected failures print one sentence with the fix and exit 1, never a traceback.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import cleanup, doctor, engine, engines, images
+from . import cleanup, doctor, engine, engines, images, progress
 from .errors import CourseError
 
 
@@ -39,6 +39,14 @@ def _images(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(args: argparse.Namespace) -> int:
+    if args.export:
+        print(f"Progress written to {progress.export(args.export)}: hand that file to your instructor.")
+    else:
+        print(progress.report())
+    return 0
+
+
 def _reset(_: argparse.Namespace) -> int:
     removed = cleanup.reset()
     print(removed)
@@ -64,6 +72,9 @@ def parser() -> argparse.ArgumentParser:
     img.add_argument("--force", action="store_true", help="rebuild even if cached")
     img.set_defaults(run=_images)
     sub.add_parser("reset", help="remove every course container and network").set_defaults(run=_reset)
+    prog = sub.add_parser("progress", help="which exercises you solved, per notebook")
+    prog.add_argument("--export", metavar="FILE", help="write your progress to one file for an instructor")
+    prog.set_defaults(run=_progress)
     return top
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import docker
 
 from . import certs
+from .busy import progress as busy
 from .cleanup import Removed
 from .engine import client, trust
 from .errors import CourseError, EngineError, EngineUnreachable, ForeignResource, engine_call
@@ -108,13 +109,29 @@ class Cluster:
         (its certificates copied in first: ``docker cp``).
         """
         host = self.lab.engine
-        build_lab_image()
-        image = build_node_image(self.lab.host)
-        self.lab.network(self.underlay)
-        parallel(lambda name: self._start(host, image, name), self.names)
-        self.nodes = parallel(lambda name: self._wait(host, name, timeout), self.names)
-        lab_tar = b"".join(host.images.get(LAB_IMAGE).save(named=True))
-        parallel(lambda node: self._load(node, lab_tar), self.nodes)
+        with busy(f"starting {self.size} simulated hosts", 3 + 3 * self.size) as shown:
+            shown.step("building the lab and node images (once)")
+            build_lab_image()
+            image = build_node_image(self.lab.host)
+            shown.step("creating the underlay network")
+            self.lab.network(self.underlay)
+            shown.step("starting the nodes")
+
+            def start(name: str) -> Node:
+                self._start(host, image, name)
+                shown.step(f"{name} started, waiting for its engine")
+                node = self._wait(host, name, timeout)
+                shown.step(f"{name}'s engine answers")
+                return node
+
+            self.nodes = parallel(start, self.names)
+            lab_tar = b"".join(host.images.get(LAB_IMAGE).save(named=True))
+
+            def load(node: Node) -> None:
+                self._load(node, lab_tar)
+                shown.step(f"lab image loaded on {node.name}")
+
+            parallel(load, self.nodes)
         return self.nodes
 
     def _manager(self) -> Node:
@@ -145,16 +162,17 @@ class Cluster:
     def swarm(self) -> None:
         """``docker swarm init`` on node1, ``docker swarm join`` on the others (idempotent)."""
         manager = self._manager()
-        with engine_call("form the swarm"):
-            self._form(manager)
+        with busy("forming the swarm", len(self.nodes)) as shown, engine_call("form the swarm"):
+            self._form(manager, shown)
 
-    def _form(self, manager: Node) -> None:
+    def _form(self, manager: Node, shown) -> None:
         if manager.engine.info()["Swarm"]["LocalNodeState"] != "active":
             manager.engine.swarm.init(
                 advertise_addr=manager.ip,
                 listen_addr=f"{manager.ip}:2377",
                 dispatcher_heartbeat_period=HEARTBEAT_NS,
             )
+        shown.step(f"{manager.name} is the manager")
         manager.engine.swarm.reload()
         token = manager.engine.swarm.attrs["JoinTokens"]["Worker"]
         for node in self.nodes[1:]:
@@ -162,6 +180,7 @@ class Cluster:
                 node.engine.swarm.join(
                     remote_addrs=[f"{manager.ip}:2377"], join_token=token, advertise_addr=node.ip
                 )
+            shown.step(f"{node.name} joined")
 
     def kernel(self, name: str) -> str:
         """The kernel a node runs on (nodes share the host's kernel): ``docker exec node1 uname -r``."""

@@ -41,6 +41,17 @@ def address() -> str:
     return os.environ.get("DOCKER_HOST") or DEFAULT_HOST
 
 
+def cli_flags(host: str | None) -> list[str]:
+    """The docker CLI options that reach ``host`` as the course does (none for the default engine)."""
+    if host is None:
+        return []
+    tls = _tls.get(host)
+    if tls is None:
+        return ["-H", host]
+    cert, key = tls.cert
+    return ["--tlsverify", f"--tlscacert={tls.ca_cert}", f"--tlscert={cert}", f"--tlskey={key}", "-H", host]
+
+
 def trust(url: str, tls: docker.tls.TLSConfig) -> None:
     """Talk to the engine at ``url`` with mutual TLS (the simulated nodes of notebook 05)."""
     _tls[url] = tls

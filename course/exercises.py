@@ -1,17 +1,30 @@
-"""Exercise checks: each inspects the live engine and answers with what is right or wrong, and a hint.
+"""Exercise checks: each reads the live engine and says what is right, or what is wrong with *that* answer.
 
-A check never raises on a wrong answer; it returns Feedback. Solutions in the notebooks
-``assert check(...).ok``, so CI proves every exercise is solvable on the real engine.
+A check never raises on a wrong answer; it returns Feedback, and records the verdict in the learner's
+progress (``course progress``). Answers are accepted in every reasonable form (``"4789"``, ``4789``,
+``"4789/udp"``; ``vethXXXX@if12`` as ``ip link`` prints it). Solutions live in the notebooks in
+``%%solution`` cells, which run in the course's tests and not in a learner's Run All.
 """
 
 from __future__ import annotations
 
+import functools
+import ipaddress
+import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from . import progress
 from .hostview import host_interfaces, veth_peer
 from .lab import Lab
 from .reachability import probe, reachability
 from .topology import snapshot
+from .waiting import TimedOut, until
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
 
 
 @dataclass(frozen=True)
@@ -20,8 +33,11 @@ class Feedback:
 
     ok: bool
     message: str
+    answered: bool = True
 
     def __str__(self) -> str:
+        if not self.answered:
+            return "No answer yet. " + self.message
         return ("Correct! " if self.ok else "Not yet. ") + self.message
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
@@ -31,95 +47,285 @@ class Feedback:
         return self.ok
 
 
-def _unanswered(hint: str) -> Feedback:
-    return Feedback(False, f"Set `answer` in the cell above, then run this check again. Hint: {hint}")
+def solving() -> bool:
+    """Whether ``%%solution`` cells run: in the course's tests (``COURSE_SOLUTIONS=1``), not for learners."""
+    return os.environ.get("COURSE_SOLUTIONS") == "1"
 
 
-def subnet_of_docker0(answer: str | None) -> Feedback:
-    """Exercise 01.1: the subnet this engine gave the default bridge (docker0)."""
-    hint = "docker network inspect bridge shows it under IPAM.Config.Subnet."
+def exercise(key: str) -> Callable[[Callable[..., Feedback]], Callable[..., Feedback]]:
+    """Mark a check as exercise ``key``: its verdict goes to the learner's progress."""
+
+    def wrap(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
+        @functools.wraps(check)
+        def run(*args: object) -> Feedback:
+            labs = [a for a in args if isinstance(a, Lab)]
+            if labs:
+                with labs[0].muted():  # the check's probes are not the learner's commands
+                    verdict = check(*args)
+            else:
+                verdict = check(*args)
+            if verdict.answered:
+                progress.record(key, verdict.ok)
+            return verdict
+
+        run.exercise = key
+        return run
+
+    return wrap
+
+
+def _unanswered(what: str, hint: str) -> Feedback:
+    return Feedback(False, f"{what} Hint: {hint}", answered=False)
+
+
+# --- 01 · the networking model ---------------------------------------------------------------------
+
+
+@exercise("01.1")
+def subnet_of(lab: Lab, network: str, answer: object) -> Feedback:
+    """Exercise 01.1: the subnet the engine gave a network the learner created."""
+    hint = f"docker network inspect {network} shows it under IPAM.Config.Subnet."
+    if network not in lab.networks():
+        return _unanswered(f"Create the network first: lab.network({network!r}).", hint)
     if answer is None:
-        return _unanswered(hint)
-    real = snapshot(everything=True).network("bridge").subnet
-    if answer.strip() == real:
-        return Feedback(True, f"docker0's subnet on this engine is {real}.")
-    return Feedback(False, f"{answer!r} is not docker0's subnet here. {hint}")
+        return _unanswered("Set `answer` to the subnet, as text, and run this cell again.", hint)
+    snap = snapshot(everything=True)
+    real = ipaddress.ip_network(snap.network(network).subnet)
+    text = str(answer).strip()
+    try:
+        given = ipaddress.ip_interface(text)
+    except ValueError:
+        return Feedback(False, f"{text!r} is not an address range; write it like 10.1.0.0/16. {hint}")
+    if "/" not in text:
+        if given.ip in real:
+            return Feedback(False, f"{text} is one address in {network}; give the range, with its /N. {hint}")
+        return Feedback(False, f"{text} is a single address, and not in {network}. {hint}")
+    if given.network == real and given.ip != real.network_address:
+        gateway = " (its gateway)" if str(given.ip) == snap.network(network).gateway else ""
+        return Feedback(
+            False, f"{text} names an address in the range{gateway}; write the range from its first address."
+        )
+    if given.network == real:
+        return Feedback(
+            True,
+            f"{network} got {real}. The engine hands out ranges from its default pools: 172.17-31.0.0/16 "
+            "first, then 192.168.0.0/16 cut into /20s, skipping those in use.",
+        )
+    for other in snap.networks:
+        if other.subnet and ipaddress.ip_network(other.subnet) == given.network:
+            whose = "docker0's, the default bridge's" if other.name == "bridge" else f"{other.name}'s"
+            return Feedback(False, f"{text} is {whose} subnet, not {network}'s. {hint}")
+    return Feedback(False, f"{text} is not the subnet of any network here. {hint}")
 
 
-def veth_peer_of(lab: Lab, container: str, answer: str | None) -> Feedback:
+@exercise("01.2")
+def veth_peer_of(lab: Lab, container: str, answer: object) -> Feedback:
     """Exercise 01.2: the host interface that is the other end of ``container``'s eth0."""
-    hint = f"In {container}, `ip -o link` shows eth0@ifN; on the host, the interface with index N is it."
+    hint = f"in {container}, /sys/class/net/eth0/iflink (or the N of eth0@ifN) is the index of the other end."
     if answer is None:
-        return _unanswered(hint)
+        return _unanswered("Set `answer` to the name of a host interface and run this cell again.", hint)
     eth0 = next((i for i in lab.interfaces(container) if i.name == "eth0"), None)
     if eth0 is None:
         return Feedback(False, f"{container} has no eth0 (on host or none?). Start it on a bridge network.")
-    peer = veth_peer(eth0, host_interfaces(lab.host))
-    if answer.strip() == peer.name:
-        return Feedback(True, f"{peer.name} (index {peer.index}) is plugged into {peer.master}.")
-    if answer.startswith("veth"):
-        return Feedback(False, f"{answer} is a veth, but not {container}'s peer. {hint}")
-    return Feedback(False, f"Look for a name starting with 'veth'. {hint}")
+    host = host_interfaces(lab.host)
+    peer = veth_peer(eth0, host)
+    name = re.sub(r"@\S*$", "", str(answer).strip())  # as `ip link` prints it: vethXXXX@if12
+    if name == peer.name:
+        return Feedback(
+            True, f"{peer.name} (index {peer.index}) is {container}'s cable, plugged into {peer.master}."
+        )
+    if name == "eth0":
+        return Feedback(
+            False, f"eth0 is {container}'s own end, inside it; the answer is the host's end. Hint: {hint}"
+        )
+    found = next((i for i in host if i.name == name), None)
+    if found is None:
+        return Feedback(False, f"The host has no interface called {name!r}. Hint: {hint}")
+    if not name.startswith("veth"):
+        return Feedback(
+            False, f"{name} is a host interface, but not a veth: one end of a cable is. Hint: {hint}"
+        )
+    return Feedback(False, f"{name} is a veth, but the other end of another container's cable. Hint: {hint}")
 
 
-def network_without_eth0(answer: str | None) -> Feedback:
+# --- 02 · network types ----------------------------------------------------------------------------
+
+_OTHER_TYPES = {
+    "host": "a container on host sees every interface of the host",
+    "bridge": "a container on bridge gets eth0 as well, one end of a veth pair",
+    "default": "the default network is bridge, which gives a container eth0 as well",
+    "overlay": "a container on an overlay gets eth0 (and eth1 on docker_gwbridge)",
+    "null": "null is the name of the driver behind it; docker run --network takes the network's name",
+}
+
+
+@exercise("02.1")
+def network_without_eth0(answer: object) -> Feedback:
     """Exercise 02.1: the network type whose containers have only a loopback interface."""
+    hint = "run `ip addr` in a container of each type and count the interfaces."
     if answer is None:
-        return _unanswered("run `ip addr` in a container of each type and count the interfaces.")
-    if answer.strip().lower() == "none":
+        return _unanswered("Set `answer` to a network type and run this cell again.", hint)
+    text = str(answer).strip().lower()
+    text = re.sub(r"^(--network|--net)[= ]", "", text).strip("'\" ")
+    if text == "none":
         return Feedback(True, "--network none gives a container its own namespace with only lo.")
-    return Feedback(False, f"Containers on {answer!r} do have interfaces besides lo. Try --network none.")
+    if text in _OTHER_TYPES:
+        return Feedback(False, f"Not {text}: {_OTHER_TYPES[text]}.")
+    return Feedback(
+        False, f"{text!r} is not one of the network types here (bridge, host, none). Hint: {hint}"
+    )
 
 
+@exercise("02.2")
 def host_network_shares_stack(lab: Lab, container: str) -> Feedback:
     """Exercise 02.2: ``container`` runs with --network host, so it sees the host's interfaces."""
     boxes = snapshot(lab).endpoints_of(container)
+    if container not in lab.containers():
+        return _unanswered(
+            f"There is no container {container!r} in this lab yet.",
+            "which network gives a container the host's own stack? lab.run's second argument names it.",
+        )
     if "host" not in boxes:
+        on = ", ".join(sorted(boxes)) or "no network"
         return Feedback(
-            False, f"{container} is not on the host network. Hint: lab.run({container!r}, 'host')."
+            False, f"{container} is on {on}, which gives it a namespace of its own. Start it again."
         )
     inside = {i.name for i in lab.interfaces(container)}
     on_host = {i.name for i in host_interfaces(lab.host)}
     if inside == on_host:
-        return Feedback(True, f"{container} sees the host's {len(on_host)} interfaces, docker0 among them.")
-    return Feedback(False, "The interface lists differ; is the container running?")
-
-
-def reach_by_name(lab: Lab, src: str, dst: str) -> Feedback:
-    """Exercises 03.x: ``src`` reaches ``dst`` by name."""
-    result = probe(lab, snapshot(lab), src, dst)
-    if result.by_name:
-        return Feedback(True, f"{src} resolves {dst} to {result.resolved} and it answers.")
+        return Feedback(True, f"{container} sees the host's own interfaces, docker0 among them.")
     return Feedback(
-        False,
-        f"{src} cannot reach {dst} by name ({result.reason}). Hint: names resolve only on a "
-        "user-defined network that both containers are attached to.",
+        False, f"{container} is on host but its interfaces differ from the host's: is it running?"
     )
 
 
+# --- 03 and 04 · bridges and the red/blue lab -----------------------------------------------------------
+
+
+def _reach(lab: Lab, src: str, dst: str) -> Feedback:
+    for name in (src, dst):
+        if name not in lab.containers():
+            return Feedback(False, f"There is no container {name!r} in this lab: the task keeps both.")
+    result = probe(lab, snapshot(lab), src, dst)
+    if result.by_name:
+        return Feedback(True, f"{src} resolves {dst} to {result.resolved} and it answers.")
+    return Feedback(False, f"{src} cannot reach {dst} by name yet: {result.reason}.")
+
+
+@exercise("03.1")
+def web1_reaches_web2(lab: Lab) -> Feedback:
+    """Exercise 03.1: web1 reaches web2 by name (both were on the default bridge)."""
+    return _reach(lab, "web1", "web2")
+
+
+@exercise("03.2")
+def front1_reaches_back1(lab: Lab, networks: list[str]) -> Feedback:
+    """Exercise 03.2: front1 reaches back1 by name, with no network added to the lab."""
+    added = sorted(set(lab.networks()) - set(networks))
+    if added:
+        return Feedback(False, f"You created {', '.join(added)}; the task was to use the networks there are.")
+    return _reach(lab, "front1", "back1")
+
+
+def _pairs(pairs: list[tuple[str, str]]) -> str:
+    shown = ", ".join(f"{s}->{d}" for s, d in pairs[:4])
+    return shown + (" ..." if len(pairs) > 4 else "")
+
+
+def _yes(value: object) -> str:
+    return "yes" if value else "no"
+
+
+@exercise("04.1")
 def predict_matrix(lab: Lab, prediction: dict[tuple[str, str], bool] | None) -> Feedback:
     """Exercise 04.1: predict, for every ordered pair, whether ping by name works."""
+    hint = "containers reach each other by name only on a user-defined network they share."
     if prediction is None:
-        return _unanswered("containers reach each other by name only on a network they share.")
+        return _unanswered("Set `answer` to your prediction and run this cell again.", hint)
     actual = reachability(lab)
-    wrong = [
-        f"{s} -> {d}: you said {'yes' if prediction.get((s, d)) else 'no'}, it is "
-        f"{'yes' if actual[s, d].by_name else 'no'}"
-        for s in actual.names
-        for d in actual.names
-        if s != d and bool(prediction.get((s, d))) != actual[s, d].by_name
-    ]
-    if not wrong:
-        return Feedback(True, f"all {len(actual.probes)} pairs predicted right.")
-    return Feedback(False, f"{len(wrong)} pairs differ:\n" + "\n".join(wrong))
-
-
-def reachable_without_touching(lab: Lab, src: str, dst: str, networks_of_src: set[str]) -> Feedback:
-    """Exercise 04.2: make ``dst`` reachable by name from ``src`` without changing ``src``'s networks."""
-    now = set(snapshot(lab).endpoints_of(src))
-    if now != networks_of_src:
+    pairs = [(s, d) for s in actual.names for d in actual.names if s != d]
+    if not isinstance(prediction, dict):
+        return Feedback(False, "Give a dictionary: {(source, destination): True or False, ...}.")
+    missing = [p for p in pairs if p not in prediction]
+    if missing:
         return Feedback(
             False,
-            f"{src} is now on {sorted(now)}, not {sorted(networks_of_src)}: the task was to leave it alone.",
+            f"You gave {len(pairs) - len(missing)} of the {len(pairs)} ordered pairs; give each one True or "
+            f"False (missing: {_pairs(missing)}).",
         )
-    return reach_by_name(lab, src, dst)
+    wrong = [
+        f"{s} -> {d}: you said {_yes(prediction[s, d])}, it is {_yes(actual[s, d].by_name)}"
+        for s, d in pairs
+        if bool(prediction[s, d]) != actual[s, d].by_name
+    ]
+    if not wrong:
+        return Feedback(True, f"all {len(pairs)} pairs predicted right.")
+    return Feedback(False, f"{len(wrong)} of {len(pairs)} pairs differ:\n" + "\n".join(wrong))
+
+
+@exercise("04.2")
+def ubuntu4_reaches_ubuntu2(lab: Lab, networks_of_ubuntu4: set[str]) -> Feedback:
+    """Exercise 04.2: ubuntu4 reaches ubuntu2 by name, ubuntu4's own networks unchanged."""
+    now = set(snapshot(lab).endpoints_of("ubuntu4"))
+    if now != set(networks_of_ubuntu4):
+        return Feedback(
+            False,
+            f"ubuntu4 is now on {sorted(now)}, not {sorted(networks_of_ubuntu4)}: the task was to leave it.",
+        )
+    return _reach(lab, "ubuntu4", "ubuntu2")
+
+
+# --- 05 · overlay networks ---------------------------------------------------------------------------
+
+_PORTS = {
+    2377: "2377/tcp is cluster management, from the workers to the managers",
+    7946: "7946 (TCP and UDP) is the gossip between hosts: who runs which container",
+}
+
+
+@exercise("05.1")
+def overlay_data_port(answer: object) -> Feedback:
+    """Exercise 05.1: the port that carries the containers' own packets between hosts."""
+    hint = "in the capture above, read the outer destination port of a packet that carries an ICMP echo."
+    if answer is None:
+        return _unanswered("Set `answer` to a port number and run this cell again.", hint)
+    text = str(answer).strip().lower()
+    number = re.search(r"\d+", text)
+    if number is None:
+        return Feedback(False, f"{text!r} has no port number in it. Hint: {hint}")
+    port = int(number.group())
+    if port == 4789 and "tcp" in text:
+        return Feedback(False, "The port is right, but VXLAN travels over UDP, not TCP.")
+    if port == 4789:
+        return Feedback(
+            True, "UDP 4789, VXLAN: each container packet travels inside a UDP packet between hosts."
+        )
+    if port in _PORTS:
+        return Feedback(False, f"Not {port}: {_PORTS[port]}. Hint: {hint}")
+    return Feedback(False, f"Nothing of the overlay uses {port}. Hint: {hint}")
+
+
+@exercise("05.2")
+def reached_across_hosts(cluster: Cluster, src: str, on: str) -> Feedback:
+    """Exercise 05.2: some container on host ``on`` that ``src`` (on node1) reaches by name."""
+    here, there = cluster.lab_on("node1"), cluster.lab_on(on)
+    with here.muted(), there.muted():
+        names = there.containers()
+        if not names:
+            return _unanswered(
+                f"No container of this lab runs on {on} yet.", f"start one there: a Lab on {on}."
+            )
+        shared = set(snapshot(here).endpoints_of(src))
+        for name in names:
+            nets = set(snapshot(there).endpoints_of(name))
+            try:  # node1 hears of a new container by gossip, a moment after it starts
+                reached = bool(nets & shared) and until(lambda n=name: here.ping(src, n), timeout=10)
+            except TimedOut:
+                reached = False
+            if reached:
+                return Feedback(True, f"{src} on node1 reaches {name} on {on} by name, across the overlay.")
+        return Feedback(
+            False,
+            f"{src} cannot reach {', '.join(names)} by name: a container on {on} must join a network "
+            f"{src} is on ({', '.join(sorted(shared))}), an attachable overlay.",
+        )

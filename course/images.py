@@ -25,7 +25,7 @@ IMAGE_LABEL = "course.image"
 BUSYBOX = Path("/bin/busybox")
 REQUIRED_TOOLS = ("sh", "ping", "ip", "nslookup", "wget", "nc", "httpd", "sleep")
 # PID 1 ignores SIGTERM unless it traps it: with the trap `docker stop` takes no 10 s.
-KEEPALIVE = ["/bin/sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"]
+KEEPALIVE = ["/bin/sh", "-c", 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done']
 _PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n"
 _GROUP = "root:x:0:\nnobody:x:65534:\n"
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+import shlex
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import docker
@@ -19,9 +22,9 @@ from docker.models.networks import Network
 
 from . import interfaces
 from .cleanup import Removed, remove_labelled
-from .engine import client
+from .engine import cli_flags, client
 from .errors import CourseError, EngineError, ForeignResource, UnknownResource, engine_call
-from .images import KEEPALIVE, require_lab_image
+from .images import KEEPALIVE, LAB_IMAGE, require_lab_image
 from .interfaces import Interface
 from .names import BUILTIN_NETWORKS, LABEL, check_name, owner
 from .parallel import parallel
@@ -29,6 +32,8 @@ from .parallel import parallel
 # The embedded DNS never answers for a name it does not know (its upstream is loopback),
 # so a failed lookup lasts the resolver's timeout: one try of one second, not 2 x 5 s.
 DNS_OPTIONS = ["timeout:1", "attempts:1"]
+# How ``cleanup()`` reads as docker commands: list by label, then remove.
+_CLEANUP = (("ps -aq", "rm -f"), ("network ls -q", "network rm"), ("volume ls -q", "volume rm"))
 _IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
 
 
@@ -37,6 +42,15 @@ class ExecResult(NamedTuple):
 
     exit_code: int
     output: str
+
+
+class Command(NamedTuple):
+    """One docker command a lab ran: its arguments (after ``docker``), the exact line, and whether it
+    changed the engine (create, run, connect, rm) or only looked (exec)."""
+
+    argv: tuple[str, ...]
+    line: str
+    changes: bool
 
 
 class Lab:
@@ -49,10 +63,14 @@ class Lab:
             lab.run("ubuntu1", network="red")  # docker run -d --net=red --name ubuntu1 course/lab
     """
 
-    def __init__(self, name: str, host: str | None = None) -> None:
+    def __init__(self, name: str, host: str | None = None, *, echo: bool = False) -> None:
         self.name = check_name("lab", name)
         self.host = host
         self.labels = {LABEL: self.name}
+        self.echo = echo  # print each docker command as it runs (the notebooks switch it on)
+        self.history: list[Command] = []
+        self._lock = threading.Lock()
+        self._muted = 0
 
     def __repr__(self) -> str:
         return f"Lab({self.name!r})"
@@ -102,7 +120,10 @@ class Lab:
             asked = {"driver": driver, "internal": internal, "attachable": attachable, "encrypted": encrypted}
             _same_or_explain("network", name, have, asked, f"lab.remove_network({name!r})")
             return existing
-        with engine_call(f"create network {name!r}"):
+        argv = ["network", "create", "--label", f"{LABEL}={self.name}"]
+        argv += ["--driver", driver] if driver != "bridge" else []
+        argv += ["--internal"] * internal + ["--attachable"] * attachable + ["--opt", "encrypted"] * encrypted
+        with self._running([*argv, name], f"create network {name!r}"):
             return self.engine.networks.create(
                 name,
                 driver=driver,
@@ -135,7 +156,7 @@ class Lab:
             self._require_ours("container", name, existing.labels)
             self._check_started_as(existing, network, publish, command)
             if existing.status != "running":
-                with engine_call(f"start container {name!r}"):
+                with self._running(["start", name], f"start container {name!r}"):
                     existing.start()
                 existing.reload()
             return existing
@@ -143,7 +164,7 @@ class Lab:
         # No local look-up of the network first: on a swarm worker an attachable overlay network
         # only appears once a container joins it, so the engine is the one to ask.
         try:
-            with engine_call(f"run container {name!r}"):
+            with self._running(self._run_argv(name, network, publish, command), f"run container {name!r}"):
                 return self._create(name, network, ports, command)
         except EngineError as exc:
             if isinstance(exc.__cause__, docker.errors.NotFound) and "network" in exc.what:
@@ -182,6 +203,17 @@ class Lab:
                 asked["published ports"] = [f"{port} on host port {host_port}"]
         _same_or_explain("container", box.name, have, asked, f"lab.remove({box.name!r})")
 
+    def _run_argv(
+        self, name: str, network: str, publish: Mapping[int, int | None] | None, command: list[str] | None
+    ) -> list[str]:
+        """``docker run`` exactly as ``_create`` asks the engine for it."""
+        argv = ["run", "-d", "--name", name, "--label", f"{LABEL}={self.name}", "--network", network]
+        if network not in ("host", "none"):
+            argv += [arg for option in DNS_OPTIONS for arg in ("--dns-opt", option)]
+        for inside, outside in (publish or {}).items():
+            argv += ["-p", f"127.0.0.1:{outside or ''}:{inside}"]
+        return [*argv, LAB_IMAGE, *(command or KEEPALIVE)]
+
     def _create(self, name: str, network: str, ports: dict, command: list[str] | None) -> Container:
         return self.engine.containers.run(
             require_lab_image(self.host),
@@ -196,8 +228,18 @@ class Lab:
         )
 
     def run_many(self, containers: Mapping[str, str]) -> list[Container]:
-        """Start several containers at once: ``{name: network}``, in parallel."""
-        return parallel(lambda item: self.run(*item), containers.items())
+        """Start several containers at once: ``{name: network}``, in parallel.
+
+        Their ``docker run`` commands are echoed afterwards, in the order given.
+        """
+        with self.muted():
+            started = len(self.history)
+            boxes = parallel(lambda item: self.run(*item), containers.items())
+            ran = {c.argv[3]: c for c in self.history[started:] if c.argv[:1] == ("run",)}
+        for name in containers:
+            if name in ran:
+                self._show(ran[name])
+        return boxes
 
     # --- changing ---------------------------------------------------------------
 
@@ -210,7 +252,8 @@ class Lab:
         if network in self._networks_of(box):
             return
         net = self._network(network)
-        with engine_call(f"connect {container!r} to {network!r}"):
+        argv = ["network", "connect", network, container]
+        with self._running(argv, f"connect {container!r} to {network!r}"):
             net.connect(box)
 
     def disconnect(self, container: str, network: str) -> None:
@@ -219,13 +262,14 @@ class Lab:
         if network not in self._networks_of(box):
             return
         net = self._network(network)
-        with engine_call(f"disconnect {container!r} from {network!r}"):
+        argv = ["network", "disconnect", network, container]
+        with self._running(argv, f"disconnect {container!r} from {network!r}"):
             net.disconnect(box)
 
     def remove(self, container: str) -> None:
         """Remove one of this lab's containers, running or not: ``docker rm -f CONTAINER``."""
         box = self.container(container)
-        with engine_call(f"remove container {container!r}"):
+        with self._running(["rm", "-f", container], f"remove container {container!r}"):
             box.remove(force=True)
 
     def remove_network(self, network: str) -> None:
@@ -233,7 +277,7 @@ class Lab:
         if network in BUILTIN_NETWORKS:
             raise CourseError(f"{network!r} is built into the engine.", "It cannot be removed, nor need be.")
         net = self._network(network)
-        with engine_call(f"remove network {network!r}"):
+        with self._running(["network", "rm", network], f"remove network {network!r}"):
             net.remove()
 
     # --- looking ----------------------------------------------------------------
@@ -254,7 +298,8 @@ class Lab:
                 f"Container {container!r} is {box.status}, not running.",
                 f"Start it with lab.run({container!r}, ...) or docker start {container}.",
             )
-        with engine_call(f"run {' '.join(argv)!r} in {container!r}"):
+        what = f"run {' '.join(argv)!r} in {container!r}"
+        with self._running(["exec", container, *argv], what, changes=False):
             code, out = box.exec_run(list(argv))
         return ExecResult(code, out.decode(errors="replace"))
 
@@ -308,7 +353,79 @@ class Lab:
         Similar to ``docker rm -f $(docker ps -aq --filter label=course.lab=NAME)`` and
         ``docker network rm $(docker network ls -q --filter label=course.lab=NAME)``.
         """
-        return remove_labelled(self.engine, f"{LABEL}={self.name}")
+        label = f"{LABEL}={self.name}"
+        docker_ = self._docker()
+        for listing, remove in (
+            ("ps -aq", "rm -f"),
+            ("network ls -q", "network rm"),
+            ("volume ls -q", "volume rm"),
+        ):
+            self._did_line(f"{docker_} {listing} --filter label={label} | xargs -r {docker_} {remove}")
+        return remove_labelled(self.engine, label)
+
+    # --- the docker commands it stands for -----------------------------------------
+
+    def script(self, everything: bool = False) -> str:
+        """The docker commands this lab ran, as a shell script to paste into a terminal.
+
+        By default only those that changed the engine (create, run, connect, ...); ``everything``
+        adds the ``docker exec`` commands that only looked.
+        """
+        lines = [c.line for c in self.history if everything or c.changes]
+        return "\n".join(["#!/bin/sh", "set -e", *lines]) + "\n"
+
+    @property
+    def last(self) -> str | None:
+        """The last docker command this lab ran."""
+        return self.history[-1].line if self.history else None
+
+    @contextmanager
+    def muted(self) -> Iterator[None]:
+        """Record without echoing, for helpers that run many probes (the reachability matrix)."""
+        with self._lock:
+            self._muted += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._muted -= 1
+
+    def _docker(self) -> str:
+        return shlex.join(["docker", *cli_flags(self.host)])
+
+    def _did(self, argv: list[str], changes: bool = True) -> Command:
+        line = f"{self._docker()} {shlex.join(argv)}"
+        command = Command(tuple(argv), line, changes)
+        self._record(command)
+        return command
+
+    @contextmanager
+    def _running(self, argv: list[str], what: str, changes: bool = True) -> Iterator[None]:
+        """Record (and echo) a docker command, then run it; one the engine refuses stays in the
+        history as a comment, so that the script replays what happened."""
+        command = self._did(argv, changes)
+        try:
+            with engine_call(what):
+                yield
+        except CourseError:
+            with self._lock:
+                where = next(i for i, c in enumerate(self.history) if c is command)
+                self.history[where] = Command(command.argv, f"# refused by the engine: {command.line}", False)
+            raise
+
+    def _did_line(self, line: str) -> None:
+        self._record(Command((), line, True))
+
+    def _record(self, command: Command) -> None:
+        with self._lock:
+            self.history.append(command)
+            muted = self._muted
+        if not muted:
+            self._show(command)
+
+    def _show(self, command: Command) -> None:
+        if self.echo:
+            print(f"$ {command.line}")
 
     # --- inside -----------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from .busy import progress as busy
 from .lab import Lab
 from .parallel import parallel
 from .topology import Snapshot, snapshot
@@ -136,12 +137,11 @@ def reachability(lab: Lab, containers: list[str] | None = None) -> Reachability:
     running = [c.name for c in snap.containers if c.state == "running"]
     names = tuple(sorted(containers or running))
     pairs = [(s, d) for s in names for d in names if s != d]
-    return Reachability(
-        names,
-        tuple(
-            parallel(
-                lambda pair: probe(lab, snap, *pair),
-                pairs,
-            )
-        ),
-    )
+    with busy(f"probing {len(pairs)} pairs by name and by IP", len(pairs)) as shown, lab.muted():
+
+        def one(pair: tuple[str, str]) -> Probe:
+            found = probe(lab, snap, *pair)
+            shown.step(f"{pair[0]} -> {pair[1]}: {found.code}")
+            return found
+
+        return Reachability(names, tuple(parallel(one, pairs)))

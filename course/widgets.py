@@ -164,17 +164,18 @@ def console(lab: Lab) -> View:
     view.plain = f"console for lab {lab.name}: containers {', '.join(names)}; commands {', '.join(COMMANDS)}"
 
     def run(_=None) -> None:
-        with out:
-            out.clear_output()
-            argv, takes = COMMANDS[what.value]
-            shown = " ".join([*argv, arg.value] if takes else argv)
-            print(f"$ docker exec {who.value} {shown}")
-            try:
+        # append_stdout sets the widget's state directly, so this works with or without a frontend
+        out.outputs = ()
+        argv, takes = COMMANDS[what.value]
+        shown = " ".join([*argv, arg.value] if takes else argv)
+        out.append_stdout(f"$ docker exec {who.value} {shown}\n")
+        try:
+            with lab.muted():  # the console prints its own "$ docker exec ..." line
                 result = run_command(lab, who.value, what.value, arg.value)
-            except CourseError as exc:
-                print(exc)
-                return
-            print(result.output.rstrip() or "(no output)", f"\n(exit code {result.exit_code})")
+        except CourseError as exc:
+            out.append_stdout(f"{exc}\n")
+            return
+        out.append_stdout(f"{result.output.rstrip() or '(no output)'}\n(exit code {result.exit_code})\n")
 
     go.on_click(run)
     return view
@@ -191,13 +192,17 @@ def controls(lab: Lab, live: LiveTopology | None = None) -> View:
     view.plain = f"connect/disconnect for lab {lab.name}"
 
     def act(verb: str) -> None:
+        before = len(lab.history)
         try:
-            getattr(lab, verb)(who.value, net.value)
+            with lab.muted():
+                getattr(lab, verb)(who.value, net.value)
         except CourseError as exc:
             status.value = f"<b>{html.escape(str(exc))}</b>"
             return
-        done = html.escape(f"docker network {verb} {net.value} {who.value}")
-        status.value = f"<code>{done}</code> done."
+        if len(lab.history) == before:
+            status.value = html.escape(f"Nothing to do: {who.value} is already {verb}ed.")
+        else:
+            status.value = f"<code>{html.escape(lab.last or '')}</code> done."  # the exact command
         if live is not None:
             live.refresh()
 

@@ -7,6 +7,7 @@ checks that nothing of it is left on the host engine.
 import grp
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import sys
@@ -148,7 +149,9 @@ def test_a_local_user_without_the_certificates_cannot_drive_a_node_engine(cluste
     # TLS without the client's certificate: the engine ends the handshake ("certificate required").
     port = url.rsplit(":", 1)[1]
     no_cert = attempt(sys.executable, "-c", _TLS_WITHOUT_CERT, port)
-    assert no_cert.returncode != 0 and "CERTIFICATE_REQUIRED" in no_cert.stderr, no_cert.stderr
+    # Go's TLS says "certificate required" (TLS 1.3, Docker 28) or "bad certificate" (Docker 20.10)
+    assert no_cert.returncode != 0, no_cert.stdout
+    assert re.search(r"ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE)", no_cert.stderr), no_cert.stderr
     stolen = attempt("cat", str(key))
     assert stolen.returncode != 0 and "Permission denied" in stolen.stderr
     # The course itself, with the certificates, does reach it.

@@ -174,3 +174,24 @@ def test_a_name_that_is_the_start_of_another_containers_id_is_not_that_container
         assert mine.id != stranger.id and mine.name == prefix
     finally:
         stranger.remove(force=True)
+
+
+def test_the_lab_records_each_docker_command_exactly_and_a_refused_one_as_a_comment(lab, engine, capsys):
+    lab.echo = True
+    lab.network("red")
+    lab.run("t-rec", "red", publish={80: None})
+    lab.connect("t-rec", "bridge")
+    lab.exec("t-rec", ["true"])
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[0] == f"$ docker network create --label course.lab={lab.name} red"
+    assert shown[1].startswith(f"$ docker run -d --name t-rec --label course.lab={lab.name} --network red ")
+    assert " -p 127.0.0.1::80 course/lab:latest /bin/sh -c " in shown[1]
+    assert shown[2:] == ["$ docker network connect bridge t-rec", "$ docker exec t-rec true"]
+    script = lab.script()
+    assert "docker exec" not in script and lab.script(everything=True).endswith("docker exec t-rec true\n")
+    if engine.info()["Swarm"]["LocalNodeState"] == "inactive":
+        with pytest.raises(CourseError, match="swarm"):
+            lab.network("t-multi", driver="overlay")
+        assert f"# refused by the engine: docker network create --label course.lab={lab.name} --driver overlay" in (
+            lab.script()
+        )

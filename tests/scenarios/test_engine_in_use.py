@@ -7,6 +7,7 @@ must pass, the leftovers must be gone, and the user's things and swarm must be e
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from course import engine as engine_mod
+from course import progress
 from course.cleanup import reset
 from course.images import KEEPALIVE, LAB_IMAGE
 from course.lab import Lab
@@ -70,19 +72,25 @@ def engine_in_use(engine):
             Lab(lab).cleanup()
 
 
-def test_every_notebook_passes_on_an_engine_in_use_and_leaves_the_users_things_alone(engine_in_use):
+def test_every_notebook_passes_on_an_engine_in_use_and_leaves_the_users_things_alone(engine_in_use, tmp_path):
     engine = engine_in_use
+    solved = tmp_path / "progress.json"
     before = users_things(engine)
     assert before["swarm"][0] == "active" and len(before["containers"]) == 2
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "notebooks"],
         cwd=ROOT,
-        env=os.environ,
+        env={**os.environ, "COURSE_SOLUTIONS": "1", "COURSE_PROGRESS": str(solved)},
         capture_output=True,
         text=True,
     )
     assert done.returncode == 0, done.stdout[-6000:]
     assert users_things(engine) == before
+    # every %%solution cell ran and passed its check: all exercises solved
+    assert json.loads(solved.read_text())["exercises"].keys() == {
+        key for book in progress.EXERCISES.values() for key in book
+    }
+    assert all(entry["ok"] for entry in json.loads(solved.read_text())["exercises"].values())
     for lab, box, _ in LEFTOVERS:
         assert Lab(lab).containers() == [], f"{box}, left by an interrupted run, is still there"
     assert Lab("overlay").networks() == []

@@ -1,0 +1,77 @@
+"""Showing what a long step is doing: a bar and the current phase while a learner waits.
+
+In a notebook it is one widget whose bar and phase line change as the work goes on. Its plain-text
+form is fixed when it is shown (what the step does, never how far it got), so a compared output is the
+same on every machine and every run. Outside a notebook (the CLI, tests, benches) it shows nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import ipywidgets as w
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+class Progress(w.VBox):
+    """A bar with a phase line; ``step()`` advances it, ``phase`` says what is happening now."""
+
+    def __init__(self, what: str, total: int) -> None:
+        self.what = what
+        self.bar = w.IntProgress(value=0, min=0, max=max(total, 1), description="", bar_style="info")
+        self.line = w.Label(value=f"{what}: starting")
+        self._start = time.monotonic()
+        super().__init__([self.bar, self.line])
+
+    def step(self, phase: str, by: int = 1) -> None:
+        """One more part done (``by`` parts); ``phase`` is shown as what happens next."""
+        self.bar.value = min(self.bar.value + by, self.bar.max)
+        self.line.value = f"{self.what}: {phase} ({time.monotonic() - self._start:.1f} s)"
+
+    def finish(self, failed: bool = False) -> None:
+        self.bar.value = self.bar.max
+        self.bar.bar_style = "danger" if failed else "success"
+        took = time.monotonic() - self._start
+        self.line.value = f"{self.what}: {'stopped by an error' if failed else 'done'} in {took:.1f} s"
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, tuple):
+            bundle = bundle[0]
+        bundle["text/plain"] = f"(progress: {self.what})"
+        return bundle
+
+
+class _Silent:
+    """Stands in for Progress where no notebook shows it."""
+
+    def step(self, phase: str, by: int = 1) -> None:
+        pass
+
+
+@contextmanager
+def progress(what: str, total: int) -> Iterator[Progress | _Silent]:
+    """Show a Progress for the duration of a ``with`` block, in a notebook only."""
+    if not _in_kernel():
+        yield _Silent()
+        return
+    from IPython.display import display
+
+    shown = Progress(what, total)
+    display(shown)
+    try:
+        yield shown
+    except BaseException:
+        shown.finish(failed=True)
+        raise
+    shown.finish()

@@ -1,0 +1,135 @@
+"""A learner's progress: which exercises they solved, kept in one small file on their own machine.
+
+Every exercise check records its verdict here (``record``); ``course progress`` and notebook 00 print
+it per notebook, and ``export`` writes it to one file a learner can hand to an instructor. Standard
+library only; no server. The file is ``$XDG_STATE_HOME/dockernet-course/progress.json``
+(``~/.local/state/...``), or ``COURSE_PROGRESS`` when set.
+"""
+
+from __future__ import annotations
+
+import datetime
+import getpass
+import json
+import os
+import socket
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+# Every exercise of the course, by notebook, with its title: the checklist progress is read against.
+EXERCISES: dict[str, dict[str, str]] = {
+    "01_networking_model": {
+        "01.1": "the subnet a new network gets",
+        "01.2": "the host end of a container's veth pair",
+    },
+    "02_network_types": {
+        "02.1": "the network type with nothing but lo",
+        "02.2": "a container that sees the host's interfaces",
+    },
+    "03_bridge_networks": {
+        "03.1": "web1 reaches web2 by name",
+        "03.2": "front1 reaches back1 by name, no network added",
+    },
+    "04_red_blue_lab": {
+        "04.1": "predict who reaches whom",
+        "04.2": "ubuntu4 reaches ubuntu2, its own networks unchanged",
+    },
+    "05_overlay_networks": {
+        "05.1": "the port that carries containers' packets between hosts",
+        "05.2": "a container on node2 that c1 reaches by name",
+    },
+}
+
+
+def path() -> Path:
+    """Where this learner's progress is kept."""
+    if os.environ.get("COURSE_PROGRESS"):
+        return Path(os.environ["COURSE_PROGRESS"])
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "dockernet-course" / "progress.json"
+
+
+def load() -> dict[str, dict]:
+    """``{exercise id: {"ok": bool, "when": iso time, "tries": n}}``; empty when nothing is recorded."""
+    try:
+        data = json.loads(path().read_text())
+    except (OSError, ValueError):
+        return {}
+    return data.get("exercises", {}) if isinstance(data, dict) else {}
+
+
+def record(exercise: str, ok: bool) -> None:
+    """Note one check's verdict. A solved exercise stays solved when a later check fails."""
+    done = load()
+    entry = done.get(exercise, {"ok": False, "tries": 0})
+    entry["tries"] = int(entry.get("tries", 0)) + 1
+    if ok and not entry.get("ok"):
+        entry["ok"] = True
+        entry["when"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    done[exercise] = entry
+    _write({"exercises": done})
+
+
+def _write(data: dict) -> None:
+    target = path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # written to a temporary file and renamed, so a kernel killed mid-write leaves the old file whole
+    with tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, suffix=".tmp") as out:
+        json.dump(data, out, indent=1, sort_keys=True)
+    os.replace(out.name, target)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Progress per notebook; prints as a checklist."""
+
+    done: dict[str, dict]
+
+    @property
+    def solved(self) -> int:
+        return sum(1 for book in EXERCISES.values() for key in book if self.done.get(key, {}).get("ok"))
+
+    @property
+    def total(self) -> int:
+        return sum(len(book) for book in EXERCISES.values())
+
+    def __str__(self) -> str:
+        lines = [f"Exercises solved: {self.solved} of {self.total}"]
+        for notebook, book in EXERCISES.items():
+            marks = []
+            for key, title in book.items():
+                entry = self.done.get(key, {})
+                mark = "x" if entry.get("ok") else ("~" if entry.get("tries") else " ")
+                marks.append(f"  [{mark}] {key} {title}")
+            lines += [notebook, *marks]
+        lines.append("([x] solved, [~] tried, [ ] not yet)")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+def report() -> Report:
+    """This learner's progress: ``course progress``."""
+    return Report(load())
+
+
+def export(target: str | Path) -> Path:
+    """Write the progress to one file for an instructor: who, when, and each exercise's verdict."""
+    target = Path(target)
+    target.write_text(
+        json.dumps(
+            {
+                "learner": getpass.getuser(),
+                "machine": socket.gethostname(),
+                "exported": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                "solved": report().solved,
+                "total": report().total,
+                "exercises": load(),
+            },
+            indent=1,
+            sort_keys=True,
+        )
+    )
+    return target
