@@ -410,7 +410,8 @@ class Lab:
         except CourseError:
             with self._lock:
                 where = next(i for i, c in enumerate(self.history) if c is command)
-                self.history[where] = Command(command.argv, f"# refused by the engine: {command.line}", False)
+                refused = f"# refused by the engine: {command.line}"  # a comment: the script replays as it went
+                self.history[where] = Command(command.argv, refused, command.changes)
             raise
 
     def _did_line(self, line: str) -> None:
