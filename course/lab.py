@@ -410,7 +410,7 @@ class Lab:
         except CourseError:
             with self._lock:
                 where = next(i for i, c in enumerate(self.history) if c is command)
-                refused = f"# refused by the engine: {command.line}"  # a comment: the script replays as it went
+                refused = f"# refused by the engine: {command.line}"  # a comment: replays as it went
                 self.history[where] = Command(command.argv, refused, command.changes)
             raise
 
