@@ -5,6 +5,8 @@ Everything the course creates carries ``course.lab=<lab>``; nothing without that
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -59,7 +61,7 @@ def remove_labelled(engine: docker.DockerClient, label: str) -> Removed:
     names = {c.id: c.attrs["Names"][0].lstrip("/") for c in boxes}
     gone = parallel(lambda c: remove("container", names[c.id], lambda: c.remove(force=True, v=True)), boxes)
     nets = engine.networks.list(filters={"label": label})
-    nets_gone = parallel(lambda n: remove("network", n.name, n.remove), nets)
+    nets_gone = parallel(lambda n: remove("network", n.name, lambda: _remove_network(n)), nets)
     vols = engine.volumes.list(filters={"label": label})
     vols_gone = [remove("volume", v.name, lambda v=v: v.remove(force=True)) for v in vols]
     return Removed(
@@ -68,6 +70,31 @@ def remove_labelled(engine: docker.DockerClient, label: str) -> Removed:
         tuple(sorted(v.name for v, ok in zip(vols, vols_gone, strict=True) if ok)),
         tuple(sorted(left)),
     )
+
+
+def _remove_network(net) -> None:
+    """``docker network rm``. A network whose containers were just removed may still hold endpoints
+    for a moment, or for good (a stale endpoint, seen on Docker 20.10 after many removals at once):
+    those of containers that are gone, or are the course's, are dropped with
+    ``docker network disconnect --force``; a user's container on it is never touched."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            net.remove()
+            return
+        except docker.errors.APIError as exc:
+            if "active endpoints" not in str(exc.explanation) or time.monotonic() > deadline:
+                raise
+        net.reload()
+        for endpoint, info in (net.attrs.get("Containers") or {}).items():
+            try:
+                box = net.client.containers.get(endpoint)
+            except docker.errors.NotFound:
+                box = None
+            if box is None or LABEL in box.labels:
+                with contextlib.suppress(docker.errors.APIError):
+                    net.disconnect(info.get("Name") or endpoint, force=True)
+        time.sleep(0.2)
 
 
 def reset(host: str | None = None) -> Removed:

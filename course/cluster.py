@@ -19,9 +19,9 @@ from .busy import progress as busy
 from .cleanup import Removed
 from .engine import client, trust
 from .errors import CourseError, EngineError, EngineUnreachable, ForeignResource, engine_call
-from .images import LAB_IMAGE, build_lab_image
+from .images import KEEPALIVE, LAB_IMAGE, build_lab_image
 from .lab import ExecResult, Lab, find_container
-from .names import owner
+from .names import check_name, owner
 from .node_image import build_node_image
 from .parallel import parallel
 from .topology import ClusterSnapshot, snapshot
@@ -197,6 +197,41 @@ class Cluster:
         node = self._wait(self.lab.engine, name, timeout)  # its published port may have changed
         self.nodes = [node if n.name == name else n for n in self.nodes]
         return node
+
+    def service(self, name: str, network: str, replicas: int = 3):
+        """A replicated service of lab containers on ``network``, created on the manager.
+
+        Similar to ``docker service create --name NAME --replicas N --network NETWORK course/lab ...``.
+        """
+        check_name("container", name)
+        manager = self._manager().engine
+        with engine_call(f"create service {name!r}"):
+            return manager.services.create(
+                LAB_IMAGE,
+                command=KEEPALIVE,
+                name=name,
+                networks=[network],
+                labels=self.lab.labels,
+                mode=docker.types.ServiceMode("replicated", replicas=replicas),
+            )
+
+    def placement(self, name: str) -> list[str]:
+        """The hosts running the service's tasks, sorted: ``docker service ps NAME``."""
+        manager = self._manager().engine
+        with engine_call(f"list the tasks of {name!r}"):
+            hosts = {n.id: n.attrs["Description"]["Hostname"] for n in manager.nodes.list()}
+            tasks = manager.services.get(name).tasks()
+        return sorted(
+            hosts.get(t.get("NodeID"), "?")
+            for t in tasks
+            if t["Status"]["State"] == "running" and t["DesiredState"] == "running"
+        )
+
+    def vip(self, name: str) -> str:
+        """The service's virtual IP on its network: ``docker service inspect NAME`` (Endpoint.VirtualIPs)."""
+        with engine_call(f"inspect service {name!r}"):
+            service = self._manager().engine.services.get(name)
+        return service.attrs["Endpoint"]["VirtualIPs"][0]["Addr"].split("/")[0]
 
     def node_states(self) -> dict[str, str]:
         """``{hostname: state}`` as the manager sees them, sorted by name: ``docker node ls``."""

@@ -78,6 +78,21 @@ def fetch(port: int, path: str = "/", host: str | None = None) -> str:
     return out.decode()
 
 
+def processes(host: str | None = None) -> list[str]:
+    """The command lines of the engine host's processes (e.g. ``docker-proxy``), read only.
+
+    Similar to ``docker run --rm --pid=host course/lab ps -o args``.
+    """
+    out = client(host).containers.run(
+        require_lab_image(host),
+        ["ps", "-o", "args"],
+        pid_mode="host",
+        remove=True,
+        labels={LABEL: "host-helper"},
+    )
+    return out.decode(errors="replace").splitlines()[1:]
+
+
 def veth_peer(container: Interface, host: list[Interface]) -> Interface:
     """The host-side veth whose index is the container interface's peer index (``@ifN``)."""
     for iface in host:

@@ -304,25 +304,58 @@ class Lab:
         return ExecResult(code, out.decode(errors="replace"))
 
     def ping(self, src: str, dst: str, count: int = 1, timeout: int = 1) -> bool:
-        """True when ``dst`` (a name or IP) answers ``src``: ``docker exec SRC ping -c1 -W1 DST``."""
-        return self.exec(src, ["ping", "-c", str(count), "-W", str(timeout), _target(dst)]).exit_code == 0
+        """True when ``dst`` (a name or IP) answers ``src``: ``docker exec SRC ping -c1 -W1 DST``.
+
+        ``src`` may be any container, the learner's own too: a ping changes nothing.
+        """
+        argv = ["ping", "-c", str(count), "-W", str(timeout), _target(dst)]
+        return self._probe(src, argv).exit_code == 0
 
     def resolve(self, src: str, name: str) -> str | None:
         """The IPv4 address ``name`` has as seen from ``src``, or None: ``docker exec SRC nslookup NAME``."""
-        out = self.exec(src, ["nslookup", check_name("container", name)]).output
+        out = self._probe(src, ["nslookup", check_name("container", name)]).output
         after_name = out.split("Name:", 1)[1] if "Name:" in out else ""
         found = re.search(r"Address:?\s*(\d{1,3}(?:\.\d{1,3}){3})", after_name)
         return found.group(1) if found else None
 
     def addresses(self, container: str) -> dict[str, str]:
-        """``{network: IPv4}`` of a container, as ``docker inspect`` reports it."""
-        nets = self._container(container).attrs["NetworkSettings"]["Networks"]
+        """``{network: IPv4}`` of a container (any container: reading changes nothing), as ``docker inspect``
+        reports it."""
+        nets = self._any_container(container).attrs["NetworkSettings"]["Networks"]
         return {net: info["IPAddress"] for net, info in sorted(nets.items()) if info.get("IPAddress")}
 
     def interfaces(self, container: str) -> list[Interface]:
         """The interfaces inside a container: ``docker exec C ip -o link`` (and ``ip -o addr``,
         and each one's peer index from ``/sys/class/net``, in the same exec)."""
-        return interfaces.parse(self.exec(container, interfaces.COMMAND).output)
+        return interfaces.parse(self._probe(container, interfaces.COMMAND).output)
+
+    def _any_container(self, name: str) -> Container:
+        """A container to read or probe, the lab's or not; one that does not exist is UnknownResource."""
+        check_name("container", name)
+        box = find_container(self.engine, name)
+        if box is None:
+            raise UnknownResource(
+                "container",
+                name,
+                self.name,
+                self.containers(),
+                f"Is it running? docker ps -a --filter name={name}",
+            )
+        return box
+
+    def _probe(self, container: str, argv: list[str]) -> ExecResult:
+        """Run a command that only looks (ping, nslookup, ip) in any container: ``docker exec``."""
+        box = self._any_container(container)
+        if box.status != "running":
+            raise CourseError(
+                f"Container {container!r} is {box.status}, not running.",
+                f"Start it: docker start {container}",
+            )
+        with self._running(
+            ["exec", container, *argv], f"run {' '.join(argv)!r} in {container!r}", changes=False
+        ):
+            code, out = box.exec_run(list(argv))
+        return ExecResult(code, out.decode(errors="replace"))
 
     def port(self, container: str, port: int) -> int:
         """The host port a container's TCP ``port`` is published on: ``docker port CONTAINER PORT``."""

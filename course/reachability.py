@@ -132,8 +132,12 @@ def probe(lab: Lab, snap: Snapshot, src: str, dst: str) -> Probe:
 
 
 def reachability(lab: Lab, containers: list[str] | None = None) -> Reachability:
-    """Probe every ordered pair of the lab's running containers (or of ``containers``), in parallel."""
-    snap = snapshot(lab)
+    """Probe every ordered pair of the lab's running containers (or of ``containers``), in parallel.
+
+    ``containers`` may name any containers, the learner's own (made in a terminal) too: probing only
+    looks, it changes nothing.
+    """
+    snap = snapshot(lab, everything=containers is not None)
     running = [c.name for c in snap.containers if c.state == "running"]
     names = tuple(sorted(containers or running))
     pairs = [(s, d) for s in names for d in names if s != d]

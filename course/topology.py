@@ -39,6 +39,7 @@ class NetworkInfo:
     attachable: bool = False
     lab: str | None = None
     vni: int | None = None  # an overlay network's VXLAN network identifier
+    options: tuple[tuple[str, str], ...] = ()  # the driver options, as docker network inspect lists them
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,7 @@ def _network(raw: dict, seen_gateway: str | None) -> NetworkInfo:
         attachable=bool(raw.get("Attachable")),
         lab=(raw.get("Labels") or {}).get(LABEL),
         vni=_vni(options),
+        options=tuple(sorted(options.items())),
     )
 
 

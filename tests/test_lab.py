@@ -6,6 +6,7 @@ from course import hostview, images
 from course.errors import CourseError, ForeignResource, ImageMissing, InvalidName, UnknownResource
 from course.lab import Lab
 from course.names import LABEL
+from course.reachability import reachability
 
 pytestmark = pytest.mark.integration
 
@@ -194,3 +195,24 @@ def test_the_lab_records_each_docker_command_exactly_and_a_refused_one_as_a_comm
             lab.network("t-multi", driver="overlay")
         refused = f"# refused by the engine: docker network create --label course.lab={lab.name} --driver"
         assert refused in lab.script()
+
+
+def test_a_learners_own_containers_can_be_probed_but_not_changed(lab, engine):
+    mine = [
+        engine.containers.run(images.LAB_IMAGE, ["sleep", "300"], name=name, detach=True, network="bridge")
+        for name in ("t-mine1", "t-mine2")
+    ]
+    try:
+        ip = lab.addresses("t-mine2")["bridge"]
+        assert lab.ping("t-mine1", ip)  # probing only looks: allowed
+        assert lab.resolve("t-mine1", "t-mine2") is None  # the default bridge has no names
+        matrix = reachability(lab, ["t-mine1", "t-mine2"])
+        assert matrix["t-mine1", "t-mine2"].code == "ip only"
+        with pytest.raises(ForeignResource):
+            lab.connect("t-mine1", "bridge")  # changing stays the course's own business
+        with pytest.raises(ForeignResource):
+            lab.exec("t-mine1", ["touch", "/tmp/x"])
+        assert all(c.reload() is None and c.status == "running" for c in mine)
+    finally:
+        for box in mine:
+            box.remove(force=True)

@@ -100,6 +100,10 @@ def test_snapshot_api_calls_do_not_grow_with_containers(lab):
         counts.append(len(calls))
     assert counts[0] == counts[1], calls
     assert counts[0] <= 4
+    # One at a time: fifty containers removed at once from one network can leave a stale endpoint
+    # on Docker 20.10, and then the network cannot be removed until the engine restarts.
+    for i in range(50):
+        lab.remove(f"t-c{i}")
 
 
 @pytest.mark.integration
