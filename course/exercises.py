@@ -319,7 +319,7 @@ def reached_across_hosts(cluster: Cluster, src: str, on: str) -> Feedback:
         for name in names:
             nets = set(snapshot(there).endpoints_of(name))
             try:  # node1 hears of a new container by gossip, a moment after it starts
-                reached = bool(nets & shared) and until(lambda n=name: here.ping(src, n), timeout=10)
+                reached = bool(nets & shared) and until(lambda n=name: here.ping(src, n), timeout=30)
             except TimedOut:
                 reached = False
             if reached:

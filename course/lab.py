@@ -329,18 +329,13 @@ class Lab:
         and each one's peer index from ``/sys/class/net``, in the same exec)."""
         return interfaces.parse(self._probe(container, interfaces.COMMAND).output)
 
-    def _any_container(self, name: str) -> Container:
+    def _any_container(self, name: str, fix: str | None = None) -> Container:
         """A container to read or probe, the lab's or not; one that does not exist is UnknownResource."""
         check_name("container", name)
         box = find_container(self.engine, name)
         if box is None:
-            raise UnknownResource(
-                "container",
-                name,
-                self.name,
-                self.containers(),
-                f"Is it running? docker ps -a --filter name={name}",
-            )
+            fix = fix or f"Is it running? docker ps -a --filter name={name}"
+            raise UnknownResource("container", name, self.name, self.containers(), fix)
         return box
 
     def _probe(self, container: str, argv: list[str]) -> ExecResult:
@@ -490,16 +485,8 @@ class Lab:
 
         Raises UnknownResource when there is none, ForeignResource when the name is someone else's.
         """
-        check_name("container", name)
-        box = find_container(self.engine, name)
-        if box is None:
-            raise UnknownResource(
-                "container",
-                name,
-                self.name,
-                self.containers(),
-                f"Start it first: lab.run({name!r}, network=...)  # docker run -d --name {name} ...",
-            )
+        start = f"Start it first: lab.run({name!r}, network=...)  # docker run -d --name {name} ..."
+        box = self._any_container(name, start)
         self._require_ours("container", name, box.labels)
         return box
 

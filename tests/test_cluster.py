@@ -85,7 +85,7 @@ def test_blocking_udp_4789_breaks_pings_but_not_the_swarm(cluster):
         assert cluster.node_states()["node3"] == "ready"  # gossip and management still get through
     finally:
         underlay.block_vxlan(cluster, "node3", blocked=False)
-    assert cluster.wait_for(lambda: on1.ping("t-c1", "t-c3"), timeout=10)
+    assert cluster.wait_for(lambda: on1.ping("t-c1", "t-c3"), timeout=30)
 
 
 def test_a_stopped_node_goes_down_its_tasks_move_and_it_rejoins(cluster):
