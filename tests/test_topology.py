@@ -149,3 +149,23 @@ def test_widget_plain_results_for_red_blue(red_blue):
     hosts = widgets.run_command(red_blue, "t-ubuntu4", "cat /etc/hosts")
     assert hosts.exit_code == 0 and "localhost" in hosts.output
     assert widgets.matrix(red_blue).plain == reachability(red_blue).table()
+
+
+def test_diff_reports_removed_and_changed_endpoints_and_removed_things():
+    before = build(RAW_INFO, RAW_NETS, RAW_BOXES, [], "course.lab=x")
+    moved = {
+        "red": {"IPAddress": "172.18.0.9", "IPPrefixLen": 16, "MacAddress": "02:42:ac:12:00:09"},  # restarted
+    }  # and no longer on the default bridge
+    after_boxes = [{**RAW_BOXES[0], "NetworkSettings": {"Networks": moved}}]
+    after = build(RAW_INFO, RAW_NETS, after_boxes, [], "course.lab=x")
+    changes = diff(before, after)
+    assert [(e.container, e.network) for e in changes.removed_endpoints] == [("ubuntu1", "bridge")]
+    assert [(a.ipv4, b.ipv4) for a, b in changes.changed_endpoints] == [("172.18.0.2/16", "172.18.0.9/16")]
+    assert str(changes).splitlines() == [
+        "- network bridge",  # a lab's view holds the default bridge only while one of its containers is on it
+        "- endpoint ubuntu1 on bridge (172.17.0.2/16)",
+        "~ endpoint ubuntu1 on red: 172.18.0.2/16 -> 172.18.0.9/16",
+    ]
+    gone = diff(before, build(RAW_INFO, RAW_NETS[:1], [], [], "course.lab=x"))
+    assert gone.removed_containers == ("ubuntu1",) and gone.removed_networks == ("bridge", "red")
+    assert not diff(before, before) and str(diff(before, before)) == "no change"
