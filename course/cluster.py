@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import docker
 
-from . import certs
+from . import certs, underlay
 from .busy import progress as busy
 from .cleanup import Removed
 from .engine import client, trust
@@ -114,7 +114,8 @@ class Cluster:
             build_lab_image()
             image = build_node_image(self.lab.host)
             shown.step("creating the underlay network")
-            self.lab.network(self.underlay)
+            if self.underlay not in self.lab.networks():  # docker network create --subnet <a free /24> ...
+                self.lab.network(self.underlay, subnet=underlay.free_subnet(host, self.lab.host))
             shown.step("starting the nodes")
 
             def start(name: str) -> Node:

@@ -96,10 +96,11 @@ class Lab:
         internal: bool = False,
         attachable: bool = False,
         encrypted: bool = False,
+        subnet: str | None = None,
     ) -> Network:
         """Create a network, or return it if this lab already has it.
 
-        Similar to ``docker network create [--driver DRIVER] [--attachable] [--opt encrypted] NAME``.
+        Similar to ``docker network create [--driver D] [--attachable] [--opt encrypted] [--subnet S] NAME``.
         """
         check_name("network", name)
         if name in BUILTIN_NETWORKS:
@@ -123,6 +124,7 @@ class Lab:
         argv = ["network", "create", "--label", f"{LABEL}={self.name}"]
         argv += ["--driver", driver] if driver != "bridge" else []
         argv += ["--internal"] * internal + ["--attachable"] * attachable + ["--opt", "encrypted"] * encrypted
+        argv += ["--subnet", subnet] if subnet else []
         with self._running([*argv, name], f"create network {name!r}"):
             return self.engine.networks.create(
                 name,
@@ -130,6 +132,9 @@ class Lab:
                 internal=internal,
                 attachable=attachable,
                 options={"encrypted": "true"} if encrypted else None,
+                ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=subnet)])
+                if subnet
+                else None,
                 labels=self.labels,
                 check_duplicate=True,
             )
@@ -500,6 +505,11 @@ class Lab:
     @staticmethod
     def _networks_of(box: Container) -> set[str]:
         return set(box.attrs["NetworkSettings"]["Networks"])
+
+
+def _ipam(subnet: str | None) -> docker.types.IPAMConfig | None:
+    """``--subnet``: the network's range, or None to let the engine pick from its pools."""
+    return docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=subnet)]) if subnet else None
 
 
 def _same_or_explain(kind: str, name: str, have: dict, asked: dict, remove: str) -> None:

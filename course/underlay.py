@@ -5,11 +5,49 @@ Each check runs on the simulated hosts (``docker exec nodeN ...``); nothing here
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import docker
+
+from . import hostview
+from .errors import CourseError
+
 if TYPE_CHECKING:
     from .cluster import Cluster
+
+# Where the underlay's subnet comes from: outside the engine's default pools (172.17-31, 192.168), and
+# far from the 10.0.x.0/24 that swarm gives overlays inside the nodes.
+UNDERLAY_RANGE = ipaddress.ip_network("10.99.0.0/16")
+
+
+def free_subnet(engine: docker.DockerClient, host: str | None = None) -> str:
+    """A /24 for the underlay that no network of the engine and no NAT rule on its host mentions.
+
+    Why the rules too: a MASQUERADE rule left behind by a removed network (dockerd leaves some when
+    it stops, and an engine that was switched leaves all of its own) goes on matching its old subnet,
+    and with bridge netfilter on it also rewrites the traffic *between* containers on a new bridge
+    that reuses that subnet: every VXLAN packet would then seem to come from the bridge itself.
+    """
+    taken = [
+        ipaddress.ip_network(config["Subnet"])
+        for net in engine.api.networks()
+        for config in (net.get("IPAM") or {}).get("Config") or []
+        if config.get("Subnet") and ":" not in config["Subnet"]
+    ]
+    try:
+        rules = hostview.iptables("nat", "POSTROUTING", host)
+    except CourseError:
+        rules = []  # no iptables to read on this host: the networks are all we can avoid
+    for found in re.findall(r"-s (\d+\.\d+\.\d+\.\d+/\d+)", "\n".join(rules)):
+        taken.append(ipaddress.ip_network(found, strict=False))
+    for candidate in UNDERLAY_RANGE.subnets(new_prefix=24):
+        if not any(candidate.overlaps(t) for t in taken):
+            return str(candidate)
+    raise CourseError(f"No free /24 left in {UNDERLAY_RANGE} for the underlay.", "Remove unused networks.")
+
 
 # The ports the workshop lists, and how each is checked between two nodes.
 OVERLAY_PORTS = (
