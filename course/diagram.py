@@ -88,8 +88,9 @@ def network_graph(snap: Snapshot, changes: Diff | None = None) -> Network:
     h = snap.host
     graph.add_node(
         "host",
-        label=f"Docker host\n{h.hostname}",
-        title=f"The Docker host: {h.hostname}, kernel {h.kernel}, engine {h.engine_version}",
+        label="Docker host",
+        # no hostname or kernel: they differ from machine to machine, and the diagram is a compared output
+        title=f"The Docker host: Docker {h.engine_version}, swarm {h.swarm}",
         shape="box",
         color="#1c2024",
         font={"color": "white", "face": "monospace"},
@@ -217,7 +218,7 @@ def draw(
     """Draw a snapshot; with ``changes`` (a Diff) what it added is highlighted in orange."""
     graph = network_graph(snap, changes)
     summary = (
-        f"diagram: host {snap.host.hostname}, {len(snap.networks)} networks, "
+        f"diagram: {len(snap.networks)} networks, "
         f"{len(snap.containers)} containers, {len(snap.endpoints)} endpoints"
     )
     if changes:

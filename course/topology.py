@@ -107,7 +107,8 @@ class Snapshot:
     def table(self) -> str:
         """The snapshot as aligned text: host, networks, then endpoints; sorted, so stable."""
         h = self.host
-        lines = [f"host {h.hostname}: Linux {h.kernel}, Docker {h.engine_version}, swarm {h.swarm}", ""]
+        # The hostname and kernel stay in ``host`` but out of the table: a compared output holds neither.
+        lines = [f"Docker host: Docker {h.engine_version}, swarm {h.swarm}", ""]
         lines += align(
             [("NETWORK", "DRIVER", "SCOPE", "SUBNET", "GATEWAY", "BRIDGE")]
             + [
