@@ -1,9 +1,13 @@
 """Every test run, the notebooks under nbval included: the ``%%solution`` cells run, so each exercise is
 proven solvable; and progress is recorded in a file of the run's own, never in the learner's."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("COURSE_SOLUTIONS", "1")
 if not os.environ.get("COURSE_PROGRESS"):
-    os.environ["COURSE_PROGRESS"] = os.path.join(tempfile.mkdtemp(prefix="course-progress-"), "progress.json")
+    _folder = tempfile.mkdtemp(prefix="course-progress-")
+    atexit.register(shutil.rmtree, _folder, ignore_errors=True)
+    os.environ["COURSE_PROGRESS"] = os.path.join(_folder, "progress.json")
