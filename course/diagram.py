@@ -138,9 +138,11 @@ def _add_containers(graph, snap, column, plain, new_boxes, new_eps) -> None:
         by_row.setdefault(key, []).append(box.name)
     place = {}
     for (x, row), names in by_row.items():
+        # a multi-homed box names each network beside its address, so it is wider
+        step = 120 if row == 2 else 175
         for k, name in enumerate(sorted(names)):
             # stagger crowded rows so labels do not overlap
-            place[name] = (x + (k - (len(names) - 1) / 2) * 120, row * ROW + (k % 2) * 40 * (len(names) > 2))
+            place[name] = (x + (k - (len(names) - 1) / 2) * step, row * ROW + (k % 2) * 40 * (len(names) > 2))
     states = {c.name: c for c in snap.containers}
     for name, (x, y) in sorted(place.items()):
         eps = snap.endpoints_of(name)

@@ -169,3 +169,22 @@ def test_diff_reports_removed_and_changed_endpoints_and_removed_things():
     gone = diff(before, build(RAW_INFO, RAW_NETS[:1], [], [], "course.lab=x"))
     assert gone.removed_containers == ("ubuntu1",) and gone.removed_networks == ("bridge", "red")
     assert not diff(before, before) and str(diff(before, before)) == "no change"
+
+
+def test_boxes_on_the_same_networks_do_not_overlap():
+    """Two containers on both red and blue sit side by side, far enough apart for their wider labels."""
+    nets = [*RAW_NETS[:2], {**RAW_NETS[1], "Name": "blue", "Id": "e" * 64}]
+    both = {
+        "red": {"IPAddress": "172.18.0.2", "IPPrefixLen": 16},
+        "blue": {"IPAddress": "172.19.0.5", "IPPrefixLen": 16},
+    }
+    boxes = [
+        {"Names": [f"/{n}"], "State": "running", "Image": "course/lab", "Labels": {"course.lab": "x"},
+         "NetworkSettings": {"Networks": both}}
+        for n in ("ubuntu1", "ubuntu2")
+    ]  # fmt: skip
+    from course.diagram import network_graph
+
+    graph = network_graph(build(RAW_INFO, nets, boxes, [], "course.lab=x"))
+    xs = sorted(n["x"] for n in graph.nodes if n["id"].startswith("ctr:"))
+    assert len(xs) == 2 and xs[1] - xs[0] >= 170
