@@ -10,26 +10,47 @@ STAGE  := .ci/stage
 # ENGINES=current` tests one. An engine the course did not start (Docker Desktop, a system service) is
 # tested as it is, once.
 ENGINES ?= current 20.10
+# The browser the browser tests drive (Debian's package; `make test` installs it when missing).
+CHROMIUM ?= /usr/bin/chromium
+export COURSE_CHROMIUM := $(CHROMIUM)
 # Jupyter refuses to run as root unless told that is intended.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course test lint unit setup stop clean
+.PHONY: course test docs lint unit setup stop clean
 
 ## Open the course in JupyterLab, on the first notebook.
 course: setup
 	$(BIN)/jupyter trust notebooks/*.ipynb
 	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00_setup.ipynb
 
-## Lint, then on each engine: unit and integration tests, every notebook under nbval, and the two
-## scenarios (every notebook on an engine in use; notebooks 00-04 on an engine reached by DOCKER_HOST).
-test: lint unit
-	@for engine in $(ENGINES); do \
+## Lint, unit tests, the site in a browser; then on each engine: integration tests, every notebook
+## under nbval, and the scenarios; on the first engine also every notebook in JupyterLab in a browser.
+test: lint unit site-test
+	@first=yes; for engine in $(ENGINES); do \
 	    $(STAGE) "start engine $$engine" $(BIN)/course engine start --engine $$engine || exit 1; \
 	    $(STAGE) "lab image" $(BIN)/course images build || exit 1; \
 	    $(STAGE) "tests and notebooks on $$engine" $(BIN)/pytest || exit 1; \
 	    $(STAGE) "scenarios on $$engine" $(BIN)/pytest tests/scenarios || exit 1; \
+	    if [ $$first = yes ]; then \
+	        $(STAGE) "JupyterLab in a browser on $$engine" $(BIN)/pytest tests/browser/test_jupyterlab.py || exit 1; \
+	    fi; first=no; \
 	    $(BIN)/course engine owned || break; \
 	done
+
+## Build the static site from the committed notebooks into build/site (open build/site/index.html).
+docs: $(VENV)/.installed
+	@$(STAGE) "site" $(BIN)/sphinx-build -q -W --keep-going -c docs -d build/doctrees notebooks build/site
+	@echo "The site is in build/site/: open build/site/index.html, or serve it with"
+	@echo "  $(BIN)/python -m http.server -d build/site -b 127.0.0.1 8000"
+
+## The site, built and opened in Chromium (no engine needed).
+site-test: $(VENV)/.installed $(CHROMIUM)
+	@$(STAGE) "site in a browser" $(BIN)/pytest tests/browser/test_site.py
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" != 0 ]; then echo "The browser tests need Chromium: sudo apt-get install chromium (or set CHROMIUM=/path/to/chromium)"; exit 1; fi
+	@$(STAGE) "chromium" sh -c 'apt-get update -q && apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core fonts-liberation'
+
 
 ## Lint and format checks (no engine needed).
 lint: $(VENV)/.installed

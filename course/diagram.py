@@ -46,6 +46,7 @@ PALETTE = ["#12a594", "#6e56cf", "#ffb224", "#0090ff", "#e54666", "#46a758", "#9
 DEFAULT_BRIDGE = "#8b8d98"
 NEW = "#f76b15"
 COLUMN, ROW = 360, 150
+CHAR_WIDTH = 8.5  # px per character of a box label (14 px monospace)
 _TOOLTIP_CSS = (
     "div.vis-tooltip{position:absolute;visibility:hidden;padding:6px 8px;white-space:pre;"
     "font:12px/1.4 monospace;background:#fffbe6;border:1px solid #aaa;border-radius:4px;"
@@ -138,8 +139,10 @@ def _add_containers(graph, snap, column, plain, new_boxes, new_eps) -> None:
         by_row.setdefault(key, []).append(box.name)
     place = {}
     for (x, row), names in by_row.items():
-        # a multi-homed box names each network beside its address, so it is wider
-        step = 120 if row == 2 else 175
+        # boxes side by side as wide as the widest label in the row (a multi-homed box names each
+        # network beside its address; a /20 pool gives longer addresses than a /16 one)
+        widest = max(len(line) for name in names for line in _box_label(snap, name).split("\n"))
+        step = max(120, CHAR_WIDTH * widest + 40)
         for k, name in enumerate(sorted(names)):
             # stagger crowded rows so labels do not overlap
             place[name] = (x + (k - (len(names) - 1) / 2) * step, row * ROW + (k % 2) * 40 * (len(names) > 2))
@@ -147,13 +150,9 @@ def _add_containers(graph, snap, column, plain, new_boxes, new_eps) -> None:
     for name, (x, y) in sorted(place.items()):
         eps = snap.endpoints_of(name)
         fill = _tint(colour(next(iter(eps)), plain)) if len(eps) == 1 else "#ffffff"
-        if len(eps) > 1:  # which address is on which network, when there are several
-            ips = [f"{net} {ep.ip}" for net, ep in eps.items() if ep.ip]
-        else:
-            ips = [ep.ip for ep in eps.values() if ep.ip]
         graph.add_node(
             f"ctr:{name}",
-            label="\n".join([name, *ips]),
+            label=_box_label(snap, name),
             title=f"container {name} ({states[name].state})\nimage {states[name].image}",
             shape="box",
             color={"background": fill, "border": NEW if name in new_boxes else "#444"},
@@ -179,6 +178,16 @@ def _add_containers(graph, snap, column, plain, new_boxes, new_eps) -> None:
                 color=NEW if new else "#555",
                 width=5 if new else 2,
             )
+
+
+def _box_label(snap: Snapshot, name: str) -> str:
+    """A container's name and its addresses; with several, which address is on which network."""
+    eps = snap.endpoints_of(name)
+    if len(eps) > 1:
+        ips = [f"{net} {ep.ip}" for net, ep in eps.items() if ep.ip]
+    else:
+        ips = [ep.ip for ep in eps.values() if ep.ip]
+    return "\n".join([name, *ips])
 
 
 # What a container on a network without a veth pair has instead (the edge's tooltip).

@@ -75,7 +75,9 @@ class LiveTopology(View):
         self.lab, self.every = lab, every
         self.out = w.Output()
         self.status = w.Label()
-        self.auto = w.ToggleButton(description=f"Auto-refresh every {every:g} s", value=False)
+        self.auto = w.ToggleButton(
+            description=f"Auto-refresh every {every:g} s", value=False, layout=w.Layout(width="auto")
+        )
         button = w.Button(description="Refresh", icon="refresh")
         super().__init__([w.HBox([button, self.auto]), self.status, self.out])
         self._lock = threading.Lock()  # one redraw at a time: the button and the worker share _last

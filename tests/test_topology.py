@@ -172,7 +172,8 @@ def test_diff_reports_removed_and_changed_endpoints_and_removed_things():
 
 
 def test_boxes_on_the_same_networks_do_not_overlap():
-    """Two containers on both red and blue sit side by side, far enough apart for their wider labels."""
+    """Two containers on both red and blue sit side by side, far enough apart for their wider labels;
+    so do two on one network with long (/20 pool) addresses."""
     nets = [*RAW_NETS[:2], {**RAW_NETS[1], "Name": "blue", "Id": "e" * 64}]
     both = {
         "red": {"IPAddress": "172.18.0.2", "IPPrefixLen": 16},
@@ -187,4 +188,10 @@ def test_boxes_on_the_same_networks_do_not_overlap():
 
     graph = network_graph(build(RAW_INFO, nets, boxes, [], "course.lab=x"))
     xs = sorted(n["x"] for n in graph.nodes if n["id"].startswith("ctr:"))
-    assert len(xs) == 2 and xs[1] - xs[0] >= 170
+    assert len(xs) == 2 and xs[1] - xs[0] >= 8.5 * len("blue 172.19.0.5") + 30  # box width and a gap
+
+    one = {"red": {"IPAddress": "192.168.144.2", "IPPrefixLen": 20}}
+    boxes = [{**box, "NetworkSettings": {"Networks": one}} for box in boxes]
+    graph = network_graph(build(RAW_INFO, nets, boxes, [], "course.lab=x"))
+    xs = sorted(n["x"] for n in graph.nodes if n["id"].startswith("ctr:"))
+    assert xs[1] - xs[0] >= 8.5 * len("192.168.144.2") + 30

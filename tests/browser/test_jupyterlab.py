@@ -1,0 +1,235 @@
+"""The live course in JupyterLab, used the way a learner uses it, in a real browser on a real engine.
+
+For every notebook: open it in a fresh workspace and see its committed outputs (diagrams drawn, so the
+notebook is trusted) and no unsaved-changes mark; then **Run All** from the Run menu and wait for the
+kernel. No cell may show an error, every diagram must draw, every widget must render. In the red/blue
+lab, the connect and disconnect buttons must change what the engine reports and what the live
+topology draws.
+
+JupyterLab runs on loopback with a token, on copies of the notebooks (it autosaves), with its own
+Jupyter folders (so the learner's settings and trust database are not touched) and, as on a learner's
+machine, without ``COURSE_SOLUTIONS``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from browsing import DIAGRAMS_JS, screenshot, watch
+
+from course.cleanup import remove_labelled
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).parents[2]
+NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+BIN = Path(sys.executable).parent
+# The overlay notebook builds and starts three simulated hosts: give it longer.
+RUN_ALL_TIMEOUT = {"05_overlay_networks.ipynb": 1200}
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+ERRORS = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(engine, tmp_path_factory):
+    """JupyterLab serving copies of the notebooks; yields its base URL and token."""
+    home = tmp_path_factory.mktemp("jupyterlab")
+    notebooks = home / "notebooks"
+    shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    env = {k: v for k, v in os.environ.items() if k != "COURSE_SOLUTIONS"}
+    env |= {
+        "COURSE_PROGRESS": str(home / "progress.json"),
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+    }
+    # as `make course` does: the committed outputs (diagrams are HTML with a script) show before a run
+    subprocess.run([BIN / "jupyter", "trust", *sorted(notebooks.glob("*.ipynb"))], env=env, check=True)
+    # no "get notified about Jupyter news?" prompt over the page, and no fetching of news from the internet
+    notification = home / "settings" / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True)
+    notification /= "notification.jupyterlab-settings"
+    notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    port, token = _free_port(), secrets.token_hex(16)
+    argv = [BIN / "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}"]
+    argv += ["--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--notebook-dir={notebooks}"]
+    argv += [f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'ws'}"]
+    if os.geteuid() == 0:
+        argv.append("--allow-root")
+    log = open(home / "jupyterlab.log", "w")  # noqa: SIM115 (closed below, after the server)
+    server = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not start: {(home / 'jupyterlab.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+        yield base, token
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        for lab in ("setup", "model", "types", "bridges", "redblue", "overlay"):
+            with contextlib.suppress(Exception):
+                remove_labelled(engine, lab)
+
+
+def _open(browser, jupyterlab, notebook: str):
+    base, token = jupyterlab
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    seen = watch(page)
+    workspace = "w" + secrets.token_hex(4)  # a fresh workspace: no restored tabs hide the notebook
+    page.goto(f"{base}/lab/workspaces/{workspace}/tree/{notebook}?token={token}&reset")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    return page, seen
+
+
+def _menu(page, menu: str, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).click()
+
+
+def _run_all(page, timeout: float) -> float:
+    """Run > Run All Cells, as a learner does; returns how long the run took."""
+    start = time.monotonic()
+    _menu(page, "Run", "Run All Cells")
+    _wait_for_kernel(page, timeout)
+    return time.monotonic() - start
+
+
+def _wait_for_kernel(page, timeout: float) -> None:
+    """Wait for a run to start, then until no cell is queued or running and the kernel is idle."""
+    page.wait_for_selector(".jp-InputPrompt:has-text('[*]')", timeout=30_000)
+    page.wait_for_function(
+        """() => ![...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('[*]'))
+             && document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']") !== null""",
+        timeout=timeout * 1000,
+        polling=1000,
+    )
+
+
+def _widgets(page) -> tuple[int, list[str]]:
+    """How many outputs show a rendered widget, and the text of outputs where a widget failed to."""
+    return page.evaluate(
+        """() => { const outs = [...document.querySelectorAll('.jp-OutputArea-output')];
+            const drawn = outs.filter(o => [...o.children].some(c => c.classList.contains('jupyter-widgets')
+                                                 && c.getBoundingClientRect().height >= 10));
+            const broken = outs.filter(o => /Error displaying widget|Loading widget/.test(o.textContent));
+            return [drawn.length, broken.map(o => o.textContent.slice(0, 300))]; }"""
+    )
+
+
+def _committed(notebook: str) -> list[dict]:
+    return json.loads((ROOT / "notebooks" / notebook).read_text())["cells"]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_run_all_in_jupyterlab(browser, jupyterlab, notebook):
+    page, seen = _open(browser, jupyterlab, notebook)
+    page.wait_for_timeout(2000)
+    committed = page.evaluate(DIAGRAMS_JS)
+    dirty_on_open = page.locator(".jp-mod-dirty").count()
+    screenshot(page, f"lab-{notebook}-opened.png")
+
+    # clear what was committed, so that everything checked below is what this run showed
+    _menu(page, "Edit", "Clear Outputs of All Cells")
+    took = _run_all(page, RUN_ALL_TIMEOUT.get(notebook, 600))
+    page.wait_for_timeout(2000)  # the last outputs' diagrams draw
+    shown = page.locator(".jp-CodeCell").evaluate_all(
+        "cells => cells.map(c => c.querySelectorAll('.jp-OutputArea-output').length > 0)"
+    )
+    errors = page.locator(ERRORS).all_inner_texts()
+    diagrams = page.evaluate(DIAGRAMS_JS)
+    widgets, broken = _widgets(page)
+    screenshot(page, f"lab-{notebook}-ran.png")
+    page.close()
+    print(f"\n{notebook}: Run All {took:.0f} s, {len(diagrams)} diagrams, {widgets} widget outputs")
+
+    assert dirty_on_open == 0, "opening the notebook marked it modified"
+    assert committed and all(d["canvas"] and d["inked"] > 2000 for d in committed), (
+        "the committed diagrams did not draw on open: is the notebook trusted?"
+    )
+    assert errors == [], errors[0][:2000] if errors else ""
+    # every cell that shows something in the committed notebook showed something in this run
+    cells = [c for c in _committed(notebook) if c["cell_type"] == "code"]
+    committed_shows = [bool(c["outputs"]) for c in cells]
+    views = sum(WIDGET_VIEW in o.get("data", {}) for c in cells for o in c["outputs"])
+    assert [a and not b for a, b in zip(committed_shows, shown, strict=True)] == [False] * len(shown)
+    assert diagrams and all(d["canvas"] and d["inked"] > 2000 for d in diagrams)
+    assert broken == [] and widgets == views, f"{widgets} widgets drawn of {views}; failed: {broken}"
+    assert seen.problems() == []
+
+
+def _graph(page, cell_text: str) -> dict:
+    """The data of the diagram in the output of the code cell whose source holds ``cell_text``."""
+    cell = page.locator(".jp-CodeCell", has_text=cell_text)
+    script = cell.locator(".course-diagram + script").last.text_content()
+    data = re.search(r"var d=(\{.*?\}),o=", script, re.S).group(1)
+    return json.loads(data)
+
+
+def _edge(graph: dict, container: str, network: str) -> bool:
+    return any(e["from"] == f"ctr:{container}" and e["to"] == f"net:{network}" for e in graph["edges"])
+
+
+def test_red_blue_controls_change_the_engine_and_the_live_view(browser, jupyterlab, engine):
+    page, seen = _open(browser, jupyterlab, "04_red_blue_lab.ipynb")
+    # run the lab up to its widgets (the cleanup at the end would remove the containers they act on)
+    page.locator(".jp-CodeCell", has_text="widgets.console(lab)").locator(".jp-InputPrompt").click()
+    _menu(page, "Run", "Run All Above Selected Cell")
+    _wait_for_kernel(page, 600)
+    assert page.locator(ERRORS).count() == 0
+    assert not _edge(_graph(page, "widgets.topology(lab)"), "ubuntu2", "blue")
+
+    controls = page.locator(".jp-CodeCell", has_text="widgets.controls(lab, live)")
+    controls.locator("select").nth(0).select_option("ubuntu2")
+    controls.locator("select").nth(1).select_option("blue")
+    controls.get_by_role("button", name="network connect").click()
+    controls.get_by_text("docker network connect blue ubuntu2").wait_for(timeout=30_000)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.course-diagram + script')]
+                 .some(s => s.textContent.includes('NEW: added by network connect'))""",
+        timeout=30_000,
+    )
+    connected = _graph(page, "widgets.topology(lab)")
+    on_engine = set(engine.containers.get("ubuntu2").attrs["NetworkSettings"]["Networks"])
+    screenshot(page, "lab-04-connected.png")
+
+    controls.get_by_role("button", name="network disconnect").click()
+    controls.get_by_text("docker network disconnect blue ubuntu2").wait_for(timeout=30_000)
+    page.wait_for_timeout(2000)
+    disconnected = _graph(page, "widgets.topology(lab)")
+    after = set(engine.containers.get("ubuntu2").attrs["NetworkSettings"]["Networks"])
+    drawn = page.evaluate(DIAGRAMS_JS)
+    page.close()
+
+    assert on_engine == {"red", "blue"} and _edge(connected, "ubuntu2", "blue")
+    assert after == {"red"} and not _edge(disconnected, "ubuntu2", "blue")
+    assert all(d["canvas"] and d["inked"] > 2000 for d in drawn)
+    assert seen.problems() == []
