@@ -53,6 +53,7 @@ def engine_in_use(engine):
         engine.containers.run(LAB_IMAGE, KEEPALIVE, name="my-web", detach=True),  # on the default bridge
     ]
     volume = engine.volumes.create("my-data")
+    had_gwbridge = bool(engine.networks.list(names=["docker_gwbridge"]))
     engine.swarm.init(advertise_addr="127.0.0.1", listen_addr="127.0.0.1:2377")
     for lab, box, net in LEFTOVERS:
         left = Lab(lab)
@@ -64,6 +65,9 @@ def engine_in_use(engine):
         yield engine
     finally:
         engine.swarm.leave(force=True)
+        if not had_gwbridge:  # swarm mode made it, and leaving the swarm keeps it: the test removes it
+            for net in engine.networks.list(names=["docker_gwbridge"]):
+                net.remove()
         for box in boxes:
             box.remove(force=True)
         mine.remove()
