@@ -32,6 +32,8 @@ myst_heading_anchors = 3
 # real engine, compared by nbval on every test run.
 nb_execution_mode = "off"
 nb_merge_streams = True
+# every widget view is followed by its plain result, shown where the widget cannot render
+nb_custom_formats = {".ipynb": ("fallback.read", {}, False)}
 # Widgets render from the state saved in each notebook, with scripts the site serves (see vendor.py).
 # The diagram library hides require.js's define() while it loads, so diagrams and widgets share a page.
 nb_ipywidgets_js = {
@@ -44,6 +46,7 @@ html_theme = "sphinx_book_theme"
 html_title = project
 html_static_path = [str(WIDGETS.parent), str(HERE / "static")]
 html_favicon = "static/favicon.svg"
+html_css_files = ["course.css"]
 html_copy_source = False
 html_show_sourcelink = False
 html_theme_options = {

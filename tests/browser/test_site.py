@@ -158,6 +158,7 @@ def test_page_in_a_browser(browser, served, name):
     page.wait_for_timeout(1500)  # diagrams unpack their library, then draw
     diagrams = page.evaluate(DIAGRAMS_JS)
     empty = page.evaluate(f"() => ({UNRENDERED}).map(s => s.textContent)")
+    fallbacks_shown = page.locator(".widget-fallback:visible").count()
     if name == "04_red_blue_lab":  # the live topology widget, drawn from the saved state
         page.locator(".course-diagram").last.scroll_into_view_if_needed()
     if name in ("index", "04_red_blue_lab"):
@@ -168,6 +169,7 @@ def test_page_in_a_browser(browser, served, name):
 
     assert seen.problems() == []
     assert empty == [], "widget views that rendered nothing"
+    assert fallbacks_shown == 0, "a plain fallback shows beside a widget that rendered"
     for d in diagrams:
         assert d["canvas"] and d["inked"] > 2000, f"a diagram drew nothing: {d['data'][:200]}"
     if name in CHAPTERS:
@@ -188,3 +190,18 @@ def test_search_finds_a_lesson(browser, served):
     page.close()
     assert seen.problems() == []
     assert any(h.startswith("01_networking_model.html") for h in hits), hits
+
+
+def test_without_the_widget_manager_every_widget_shows_its_plain_result(browser, served):
+    """Scripts blocked (or a widget that cannot render): the page shows each widget's plain result."""
+    page = browser.new_page()
+    page.route("**/embed-amd.js*", lambda route: route.abort())
+    page.goto(f"{served}04_red_blue_lab.html", wait_until="load")
+    page.wait_for_timeout(1500)
+    views = page.locator(f"script[type='{WIDGET_VIEW}']").count()
+    shown = page.locator(".widget-fallback:visible").all_inner_texts()
+    page.close()
+    assert views >= 3 and len(shown) == views
+    assert any(text.startswith("connect/disconnect for lab redblue") for text in shown)
+    # the live topology's table: containers with their addresses
+    assert any("ubuntu1" in text and re.search(r"\d+\.\d+\.\d+\.\d+", text) for text in shown)
