@@ -253,7 +253,7 @@ class Lab:
 
         Connecting twice is not an error: the second call changes nothing.
         """
-        box = self._container(container)
+        box = self.container(container)
         if network in self._networks_of(box):
             return
         net = self._network(network)
@@ -263,7 +263,7 @@ class Lab:
 
     def disconnect(self, container: str, network: str) -> None:
         """Detach a container from a network: ``docker network disconnect NETWORK CONTAINER``."""
-        box = self._container(container)
+        box = self.container(container)
         if network not in self._networks_of(box):
             return
         net = self._network(network)
@@ -297,16 +297,7 @@ class Lab:
                 f"The command must be a list of strings, got {argv!r}.",
                 "Write it as a list, e.g. lab.exec('ubuntu4', ['cat', '/etc/hosts']).",
             )
-        box = self._container(container)
-        if box.status != "running":
-            raise CourseError(
-                f"Container {container!r} is {box.status}, not running.",
-                f"Start it with lab.run({container!r}, ...) or docker start {container}.",
-            )
-        what = f"run {' '.join(argv)!r} in {container!r}"
-        with self._running(["exec", container, *argv], what, changes=False):
-            code, out = box.exec_run(list(argv))
-        return ExecResult(code, out.decode(errors="replace"))
+        return self._exec_in(self.container(container), argv, f"lab.run({container!r}, ...) or ")
 
     def ping(self, src: str, dst: str, count: int = 1, timeout: int = 1) -> bool:
         """True when ``dst`` (a name or IP) answers ``src``: ``docker exec SRC ping -c1 -W1 DST``.
@@ -345,21 +336,23 @@ class Lab:
 
     def _probe(self, container: str, argv: list[str]) -> ExecResult:
         """Run a command that only looks (ping, nslookup, ip) in any container: ``docker exec``."""
-        box = self._any_container(container)
+        return self._exec_in(self._any_container(container), argv)
+
+    def _exec_in(self, box: Container, argv: list[str], start: str = "") -> ExecResult:
+        """``docker exec BOX ARGV...`` in a running container, recorded; ``start`` prefixes the fix."""
         if box.status != "running":
             raise CourseError(
-                f"Container {container!r} is {box.status}, not running.",
-                f"Start it: docker start {container}",
+                f"Container {box.name!r} is {box.status}, not running.",
+                f"Start it with {start}docker start {box.name}.",
             )
-        with self._running(
-            ["exec", container, *argv], f"run {' '.join(argv)!r} in {container!r}", changes=False
-        ):
+        what = f"run {' '.join(argv)!r} in {box.name!r}"
+        with self._running(["exec", box.name, *argv], what, changes=False):
             code, out = box.exec_run(list(argv))
         return ExecResult(code, out.decode(errors="replace"))
 
     def port(self, container: str, port: int) -> int:
         """The host port a container's TCP ``port`` is published on: ``docker port CONTAINER PORT``."""
-        box = self._container(container)
+        box = self.container(container)
         bound = (box.attrs["NetworkSettings"].get("Ports") or {}).get(f"{port}/tcp") or []
         if not bound:
             raise CourseError(
@@ -494,8 +487,6 @@ class Lab:
         box = self._any_container(name, start)
         self._require_ours("container", name, box.labels)
         return box
-
-    _container = container
 
     def _require_ours(self, kind: str, name: str, labels: dict[str, str] | None) -> None:
         found = owner(labels)

@@ -216,3 +216,17 @@ def test_a_learners_own_containers_can_be_probed_but_not_changed(lab, engine):
     finally:
         for box in mine:
             box.remove(force=True)
+
+
+def test_exec_or_probe_in_a_stopped_container_says_how_to_start_it(lab):
+    lab.network("t-net")
+    lab.run("t-off", "t-net")
+    lab.container("t-off").stop(timeout=1)
+    with pytest.raises(
+        CourseError, match=r"'t-off' is exited, not running.*lab.run\('t-off', \.\.\.\) or docker start t-off"
+    ):
+        lab.exec("t-off", ["true"])
+    with pytest.raises(
+        CourseError, match=r"'t-off' is exited, not running.*Start it with docker start t-off"
+    ):
+        lab.ping("t-off", "127.0.0.1")
