@@ -17,8 +17,9 @@ import docker
 from . import certs, underlay
 from .busy import progress as busy
 from .cleanup import Removed
+from .dind import start_engine_container
 from .engine import client, trust
-from .errors import CourseError, EngineError, EngineUnreachable, ForeignResource, engine_call
+from .errors import CourseError, EngineUnreachable, ForeignResource, engine_call
 from .images import KEEPALIVE, LAB_IMAGE, build_lab_image
 from .lab import ExecResult, Lab, find_container
 from .names import check_name, owner
@@ -32,15 +33,6 @@ ENGINE_PORT = certs.PORT
 # on the host's loopback only; certs.py), and the same loopback DNS as the host engine, so no lookup
 # leaves the machine. No plain-TCP port: anyone who reached one would drive a root engine.
 DOCKERD = ["dockerd", "-H", "unix:///var/run/docker.sock", "--dns", "127.0.0.1"]
-PRIVILEGED = {"privileged": True}
-# Where --privileged is refused (a bounding set without CAP_SYS_RESOURCE), this runs an engine.
-FALLBACK = {
-    "cap_add": ["ALL"],
-    "cap_drop": ["SYS_RESOURCE"],
-    "security_opt": ["seccomp=unconfined", "apparmor=unconfined"],
-}
-
-
 # Heartbeat every 2 s instead of 5 s, so a stopped node shows as down within seconds.
 HEARTBEAT_NS = 2_000_000_000
 
@@ -266,36 +258,25 @@ class Cluster:
             if owner(box.labels) != self.lab.name:
                 raise ForeignResource("container", name, owner(box.labels))
             if box.status != "running":
-                box.put_archive("/", self.certs.server_tar())  # the cluster's certificates may be new
-                box.start()
+                self._boot(box)
             return
         volume = host.volumes.create(f"course-{self.lab.name}-{name}", labels=self.lab.labels)
-        common = {
-            "name": self.container_name(name),
-            "hostname": name,
-            "labels": self.lab.labels,
-            "network": self.underlay,
-            "ports": {f"{ENGINE_PORT}/tcp": ("127.0.0.1", None)},
-        }
-        docker_dir = {volume.name: {"bind": "/var/lib/docker", "mode": "rw"}}
-        cgroup = {"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"}}
-        argv = [*DOCKERD, *self.certs.dockerd_args()]
-        with engine_call(f"create node {name!r}"):
-            box = host.containers.create(image, argv, volumes=docker_dir, **PRIVILEGED, **common)
-        try:
-            self._boot(box)
-            return
-        except docker.errors.APIError as exc:
-            box.remove(force=True)
-            if "operation not permitted" not in str(exc.explanation):
-                raise EngineError(f"Could not start node {name!r}: {exc.explanation}.", "") from exc
-        # --privileged was refused: this machine's capability bounding set lacks one it grants.
-        with engine_call(f"create node {name!r} without --privileged"):
-            box = host.containers.create(image, argv, volumes=docker_dir | cgroup, **FALLBACK, **common)
-        with engine_call(f"start node {name!r}"):
-            self._boot(box)
+        start_engine_container(
+            host,
+            image,
+            [*DOCKERD, *self.certs.dockerd_args()],
+            f"node {name!r}",
+            volumes={volume.name: {"bind": "/var/lib/docker", "mode": "rw"}},
+            prepare=lambda box: box.put_archive("/", self.certs.server_tar()),
+            name=self.container_name(name),
+            hostname=name,
+            labels=self.lab.labels,
+            network=self.underlay,
+            ports={f"{ENGINE_PORT}/tcp": ("127.0.0.1", None)},
+        )
 
     def _boot(self, box) -> None:
+        """Copy the cluster's certificates in (they may be new since it stopped), then start it."""
         box.put_archive("/", self.certs.server_tar())  # docker cp certs/server node1:/certs/server
         box.start()
 

@@ -1,0 +1,57 @@
+"""An engine in a container (the Play-with-Docker pattern): how the cluster's simulated hosts and the
+classroom's learner engines run.
+
+``--privileged`` is the documented way to run dockerd in a container. Where a host refuses it (a
+capability bounding set without ``CAP_SYS_RESOURCE``: "unable to apply caps: operation not
+permitted"), all capabilities but that one, no seccomp or AppArmor profile, and the host's cgroup tree
+run the engine instead. Neither is a security boundary: see the README's classroom notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import docker
+from docker.models.containers import Container
+
+from .errors import EngineError, engine_call
+
+PRIVILEGED = {"privileged": True}
+FALLBACK = {
+    "cap_add": ["ALL"],
+    "cap_drop": ["SYS_RESOURCE"],
+    "security_opt": ["seccomp=unconfined", "apparmor=unconfined"],
+}
+CGROUP = {"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"}}
+
+
+def start_engine_container(
+    host: docker.DockerClient,
+    image: str,
+    argv: list[str],
+    what: str,
+    volumes: dict,
+    prepare: Callable[[Container], None] = lambda box: None,
+    **options,
+) -> Container:
+    """Create and start a container running an engine: ``docker run -d --privileged ... IMAGE ARGV``.
+
+    ``prepare`` runs on the created container before it starts (e.g. to copy certificates in).
+    """
+    with engine_call(f"create {what}"):
+        box = host.containers.create(image, argv, volumes=volumes, **PRIVILEGED, **options)
+    try:
+        prepare(box)
+        box.start()
+        return box
+    except docker.errors.APIError as exc:
+        box.remove(force=True)
+        if "operation not permitted" not in str(exc.explanation):
+            raise EngineError(f"Could not start {what}: {exc.explanation}.", "") from exc
+    # --privileged was refused: this machine's capability bounding set lacks one it grants.
+    with engine_call(f"create {what} without --privileged"):
+        box = host.containers.create(image, argv, volumes=volumes | CGROUP, **FALLBACK, **options)
+    with engine_call(f"start {what}"):
+        prepare(box)
+        box.start()
+    return box
