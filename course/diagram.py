@@ -139,9 +139,10 @@ def _add_containers(graph, snap, column, plain, new_boxes, new_eps) -> None:
         by_row.setdefault(key, []).append(box.name)
     place = {}
     for (x, row), names in by_row.items():
-        # boxes side by side as wide as the widest label in the row (a multi-homed box names each
-        # network beside its address; a /20 pool gives longer addresses than a /16 one)
-        widest = max(len(line) for name in names for line in _box_label(snap, name).split("\n"))
+        # boxes side by side as wide as the widest label could be: a multi-homed box names each
+        # network beside its address. Addresses count as their longest (15 characters), so the layout
+        # is the same whichever pool the engine hands out (a diagram is a compared output).
+        widest = max(_label_width(snap, name) for name in names)
         step = max(120, CHAR_WIDTH * widest + 40)
         for k, name in enumerate(sorted(names)):
             # stagger crowded rows so labels do not overlap
@@ -188,6 +189,17 @@ def _box_label(snap: Snapshot, name: str) -> str:
     else:
         ips = [ep.ip for ep in eps.values() if ep.ip]
     return "\n".join([name, *ips])
+
+
+def _label_width(snap: Snapshot, name: str) -> int:
+    """The characters of a box label's widest line, with every address at its longest."""
+    eps = snap.endpoints_of(name)
+    lines = [len(name)]
+    if len(eps) > 1:
+        lines += [len(net) + 1 + len("255.255.255.255") for net, ep in eps.items() if ep.ip]
+    elif any(ep.ip for ep in eps.values()):
+        lines.append(len("255.255.255.255"))
+    return max(lines)
 
 
 # What a container on a network without a veth pair has instead (the edge's tooltip).

@@ -195,3 +195,8 @@ def test_boxes_on_the_same_networks_do_not_overlap():
     graph = network_graph(build(RAW_INFO, nets, boxes, [], "course.lab=x"))
     xs = sorted(n["x"] for n in graph.nodes if n["id"].startswith("ctr:"))
     assert xs[1] - xs[0] >= 8.5 * len("192.168.144.2") + 30
+    # and the layout does not depend on which addresses the engine handed out
+    short = [{**box, "NetworkSettings": {"Networks": {"red": {"IPAddress": "10.0.0.2", "IPPrefixLen": 8}}}}
+             for box in boxes]  # fmt: skip
+    again = network_graph(build(RAW_INFO, nets, short, [], "course.lab=x"))
+    assert sorted(n["x"] for n in again.nodes if n["id"].startswith("ctr:")) == xs
