@@ -1,4 +1,4 @@
-"""The ``course`` command: doctor, engine start|stop|status, images build|pull, reset, progress.
+"""The ``course`` command: doctor, engine, images, reset, progress, classroom.
 
 Expected failures print one sentence with the fix and exit 1, never a traceback.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import cleanup, doctor, engine, engines, images, progress
+from . import classroom, cleanup, doctor, engine, engines, images, progress
 from .errors import CourseError
 
 
@@ -51,6 +51,25 @@ def _reset(_: argparse.Namespace) -> int:
     removed = cleanup.reset()
     print(removed)
     return 1 if removed.left else 0
+
+
+def _classroom(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        print("\n".join(classroom.learners()) or "No learner has an engine.")
+        return 0
+    if not args.learners:
+        raise CourseError("No learner named.", f"Name them: course classroom {args.action} ann bob")
+    for name in args.learners:
+        learner = classroom.LearnerEngine(name)
+        if args.action == "start":
+            learner.start()
+            learner.load()
+            print(f"{name}'s engine answers; notebook servers join it with {learner.server_options()}")
+        elif args.action == "reset":
+            print(learner.reset())
+        else:
+            learner.remove()
+            print(f"Removed {name}'s engine and volumes, notebooks included.")
     return 0
 
 
@@ -72,6 +91,10 @@ def parser() -> argparse.ArgumentParser:
     img.add_argument("--force", action="store_true", help="rebuild even if cached")
     img.set_defaults(run=_images)
     sub.add_parser("reset", help="remove every course container and network").set_defaults(run=_reset)
+    room = sub.add_parser("classroom", help="an engine of their own for every learner (instructors)")
+    room.add_argument("action", choices=["start", "reset", "remove", "list"])
+    room.add_argument("learners", nargs="*", metavar="LEARNER", help="learner names, e.g. ann bob")
+    room.set_defaults(run=_classroom)
     prog = sub.add_parser("progress", help="which exercises you solved, per notebook")
     prog.add_argument("--export", metavar="FILE", help="write your progress to one file for an instructor")
     prog.set_defaults(run=_progress)

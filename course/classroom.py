@@ -1,0 +1,209 @@
+"""Classroom mode: an engine of their own for every learner, on one host engine.
+
+For a learner called ``ann`` the host engine runs, all labelled ``course.classroom=ann``:
+
+- ``classroom-ann-engine``: a Docker engine in a container (``course/node``: the host's own Docker
+  version), with memory, CPU and process limits, its state on the volume ``classroom-ann-docker``.
+  It serves only a Unix socket, on the volume ``classroom-ann-socket``: no TCP port at all.
+- ``classroom-ann-home``: the learner's notebooks and progress, which a reset keeps.
+
+The learner's notebook server (a container the hub starts) joins the engine container's network
+namespace and mounts the socket volume (``server_options()``), so ``docker`` in a notebook talks to
+``unix:///run/learner/docker.sock``: the learner's own engine. The host's Docker socket is mounted into
+no learner container, and no learner reaches another learner's engine.
+
+This isolates learners from each other's mistakes, not from a hostile learner: an engine in a
+container runs with broad capabilities (see ``dind.py`` and the README's classroom notes).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+import time
+from dataclasses import dataclass
+
+from docker.models.containers import Container
+
+from .dind import start_engine_container
+from .engine import client
+from .errors import CourseError, engine_call
+from .images import LAB_IMAGE
+from .node_image import build_node_image
+
+LABEL = "course.classroom"
+SOCKET_DIR = "/run/learner"
+DOCKER_HOST = f"unix://{SOCKET_DIR}/docker.sock"
+HOME = "/home/learner"
+# Per learner engine: enough for notebook 05's three simulated hosts, not enough to starve the room.
+LIMITS = {"mem_limit": "3g", "nano_cpus": 1_000_000_000, "pids_limit": 4096}
+_NAME = re.compile(r"[a-z][a-z0-9-]{0,30}")
+
+
+def check_learner(name: str) -> str:
+    """A learner name: lower-case letters, digits and dashes, starting with a letter (it names containers)."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise CourseError(
+            f"{name!r} is not a usable learner name.",
+            "Use lower-case letters, digits and dashes, starting with a letter, e.g. ann or learner-07.",
+        )
+    return name
+
+
+@dataclass
+class Reset:
+    """What a reset removed from a learner's engine."""
+
+    learner: str
+    containers: list[str]
+    networks: list[str]
+    volumes: list[str]
+
+    def __str__(self) -> str:
+        parts = [
+            f"{len(v)} {k} ({', '.join(v)})" if v else f"0 {k}"
+            for k, v in self.__dict__.items()
+            if k != "learner"
+        ]
+        return f"Reset {self.learner}'s engine: removed {', '.join(parts)}; notebooks kept."
+
+
+class LearnerEngine:
+    """One learner's engine on the host engine: ``start()``, ``reset()``, ``remove()``."""
+
+    def __init__(self, learner: str, host: str | None = None) -> None:
+        self.learner = check_learner(learner)
+        self.host = client(host)
+        self.labels = {LABEL: learner}
+        self.container_name = f"classroom-{learner}-engine"
+        self.volumes = {kind: f"classroom-{learner}-{kind}" for kind in ("docker", "socket", "home")}
+
+    # --- the host's side ----------------------------------------------------------
+
+    def container(self) -> Container | None:
+        with engine_call(f"look up {self.container_name}"):
+            found = self.host.containers.list(all=True, filters={"name": f"^{self.container_name}$"})
+        return found[0] if found else None
+
+    def start(self, timeout: float = 60) -> LearnerEngine:
+        """Start the learner's engine (``docker run -d --privileged --memory 3g --cpus 1 --pids-limit
+        4096 -v classroom-ann-docker:/var/lib/docker -v classroom-ann-socket:/run/learner course/node
+        dockerd -H unix:///run/learner/docker.sock``) and wait until it answers; a second start does nothing.
+        """
+        box = self.container()
+        if box is not None and box.labels.get(LABEL) != self.learner:
+            raise CourseError(
+                f"{self.container_name} exists and is not this classroom's.", "Pick another name."
+            )
+        if box is None:
+            for volume in self.volumes.values():
+                with engine_call(f"create volume {volume}"):
+                    self.host.volumes.create(volume, labels=self.labels)
+            argv = ["dockerd", "-H", DOCKER_HOST, "--dns", "127.0.0.1"]
+            box = start_engine_container(
+                self.host,
+                build_node_image(),
+                argv,
+                f"{self.learner}'s engine",
+                volumes={
+                    self.volumes["docker"]: {"bind": "/var/lib/docker", "mode": "rw"},
+                    self.volumes["socket"]: {"bind": SOCKET_DIR, "mode": "rw"},
+                },
+                name=self.container_name,
+                hostname=f"{self.learner}-engine",
+                labels=self.labels,
+                network_mode="bridge",
+                **LIMITS,
+            )
+        elif box.status != "running":
+            box.start()
+        deadline = time.monotonic() + timeout
+        while self.docker("version", "--format", "{{.Server.Version}}")[0] != 0:
+            if time.monotonic() > deadline:
+                raise CourseError(
+                    f"{self.learner}'s engine did not answer in {timeout:.0f} s.",
+                    "docker logs " + self.container_name,
+                )
+            time.sleep(0.3)
+        return self
+
+    def server_options(self) -> dict:
+        """What the learner's notebook server container needs, as Docker SDK ``containers.run`` keywords
+        (DockerSpawner's ``extra_host_config`` / ``volumes`` / ``environment`` carry the same)."""
+        return {
+            "network_mode": f"container:{self.container_name}",
+            "volumes": {
+                self.volumes["socket"]: {"bind": SOCKET_DIR, "mode": "rw"},
+                self.volumes["home"]: {"bind": HOME, "mode": "rw"},
+            },
+            "environment": {"DOCKER_HOST": DOCKER_HOST},
+            "labels": self.labels,
+        }
+
+    def remove(self) -> None:
+        """Remove the engine container and every volume of this learner, notebooks included."""
+        with engine_call(f"remove {self.learner}'s classroom containers and volumes"):
+            for box in self.host.containers.list(all=True, filters={"label": f"{LABEL}={self.learner}"}):
+                box.remove(force=True, v=True)
+            for volume in self.host.volumes.list(filters={"label": f"{LABEL}={self.learner}"}):
+                volume.remove(force=True)
+
+    # --- the learner's side ------------------------------------------------------
+
+    def docker(self, *argv: str, stdin: bytes | None = None) -> tuple[int, str]:
+        """Run ``docker ARGV`` against the learner's engine, inside its container."""
+        box = self.container()
+        if box is None or box.status != "running":
+            raise CourseError(
+                f"{self.learner}'s engine is not running.", f"course classroom start {self.learner}"
+            )
+        with engine_call(f"run docker {' '.join(argv)} in {self.learner}'s engine"):
+            code, out = box.exec_run(["docker", "-H", DOCKER_HOST, *argv])
+        return code, out.decode(errors="replace")
+
+    def load(self, image: str = LAB_IMAGE) -> None:
+        """Copy an image from the host engine into the learner's: ``docker save IMAGE | docker load``."""
+        data = b"".join(self.host.images.get(image).save(named=True))
+        packed = io.BytesIO()
+        with tarfile.open(fileobj=packed, mode="w") as tar:
+            info = tarfile.TarInfo("image.tar")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        self.container().put_archive("/tmp", packed.getvalue())
+        code, out = self.docker("load", "-i", "/tmp/image.tar")
+        self.container().exec_run(["rm", "-f", "/tmp/image.tar"])
+        if code != 0:
+            raise CourseError(f"Could not load {image} into {self.learner}'s engine: {out.strip()}", "")
+
+    def reset(self) -> Reset:
+        """Remove every container, network and volume in the learner's engine (and leave any swarm);
+        images and the learner's notebooks stay."""
+        self.docker("swarm", "leave", "--force")  # an error when in no swarm: nothing to leave
+        lists = {
+            "containers": ("ps", "-a", "--format", "{{.Names}}"),
+            "networks": ("network", "ls", "--filter", "type=custom", "--format", "{{.Name}}"),
+            "volumes": ("volume", "ls", "--format", "{{.Name}}"),
+        }
+        removers = {
+            "containers": ("rm", "-f"),
+            "networks": ("network", "rm"),
+            "volumes": ("volume", "rm", "-f"),
+        }
+        removed = {}
+        for kind, listing in lists.items():
+            names = sorted(self.docker(*listing)[1].split())
+            if names:
+                code, out = self.docker(*removers[kind], *names)
+                if code != 0:
+                    raise CourseError(
+                        f"Could not remove {kind} in {self.learner}'s engine: {out.strip()}", ""
+                    )
+            removed[kind] = names
+        return Reset(self.learner, **removed)
+
+
+def learners(host: str | None = None) -> list[str]:
+    """The learners with an engine on the host engine."""
+    boxes = client(host).containers.list(all=True, filters={"label": LABEL})
+    return sorted({box.labels[LABEL] for box in boxes if box.name.endswith("-engine")})

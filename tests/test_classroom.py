@@ -1,0 +1,89 @@
+"""Classroom mode: each learner's notebook server sees only the learner's own engine.
+
+A learner's server is stood in for by a container of the node image (it has the ``docker`` CLI) run
+with ``server_options()``, exactly as the hub runs the real one. Everything is checked on what the
+engines report.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from course import classroom
+from course.errors import CourseError
+from course.images import KEEPALIVE, LAB_IMAGE
+from course.node_image import build_node_image
+
+pytestmark = pytest.mark.integration
+
+
+def test_learner_names_are_checked():
+    for bad in ("Ann", "1ann", "ann bob", "", "a" * 40, "../x"):
+        with pytest.raises(CourseError, match="not a usable learner name"):
+            classroom.check_learner(bad)
+    assert classroom.check_learner("learner-07") == "learner-07"
+
+
+@pytest.fixture
+def room(engine):
+    made = [classroom.LearnerEngine(name) for name in ("t-ann", "t-bob")]
+    for learner in made:
+        learner.remove()
+    servers = []
+
+    def server(learner: classroom.LearnerEngine):
+        box = engine.containers.run(
+            build_node_image(), ["sleep", "600"], name=f"classroom-{learner.learner}-server", detach=True,
+            **learner.server_options(),
+        )  # fmt: skip
+        servers.append(box)
+        return box
+
+    yield made, server
+    for learner in made:
+        learner.remove()
+    assert engine.containers.list(all=True, filters={"label": classroom.LABEL}) == []
+    assert engine.volumes.list(filters={"label": classroom.LABEL}) == []
+
+
+def _docker(box, *argv: str) -> tuple[int, str]:
+    code, out = box.exec_run(["docker", *argv])  # DOCKER_HOST comes from server_options()
+    return code, out.decode(errors="replace").strip()
+
+
+def test_each_learner_sees_only_their_own_engine_and_a_reset_keeps_notebooks(engine, room):
+    (ann, bob), server = room
+    for learner in (ann, bob):
+        learner.start()
+        learner.load(LAB_IMAGE)
+    assert {"t-ann", "t-bob"} <= set(classroom.learners())
+    ann_server, bob_server = server(ann), server(bob)
+
+    # each server's docker answers, with the learner's own engine
+    assert _docker(ann_server, "info", "--format", "{{.Name}}") == (0, "t-ann-engine")
+    assert _docker(bob_server, "info", "--format", "{{.Name}}") == (0, "t-bob-engine")
+    assert _docker(ann_server, "run", "-d", "--name", "ann-box", LAB_IMAGE, *KEEPALIVE)[0] == 0
+    assert _docker(ann_server, "network", "create", "ann-net")[0] == 0
+    assert _docker(ann_server, "ps", "--format", "{{.Names}}") == (0, "ann-box")
+    assert _docker(bob_server, "ps", "-a", "--format", "{{.Names}}") == (0, "")
+    assert engine.containers.list(all=True, filters={"name": "^ann-box$"}) == []  # not on the host engine
+
+    # no learner container holds the host's socket, and each engine has its limits
+    for box in (ann_server, bob_server, ann.container(), bob.container()):
+        box.reload()
+        assert not any("docker.sock" in m["Source"] for m in box.attrs["Mounts"]), box.name
+    assert ann_server.exec_run(["test", "-e", "/var/run/docker.sock"]).exit_code != 0
+    limits = ann.container().attrs["HostConfig"]
+    assert (limits["Memory"], limits["NanoCpus"], limits["PidsLimit"]) == (3 * 1024**3, 10**9, 4096)
+    assert ann.container().attrs["NetworkSettings"]["Ports"] in ({}, None)  # no TCP port at all
+
+    # the learner's notebooks live in their home volume
+    assert ann_server.exec_run(["sh", "-c", "echo mine > /home/learner/notes.ipynb"]).exit_code == 0
+    reset = ann.reset()
+    assert reset.containers == ["ann-box"] and reset.networks == ["ann-net"]
+    assert "notebooks kept" in str(reset)
+    assert _docker(ann_server, "ps", "-a", "-q") == (0, "")
+    assert _docker(ann_server, "network", "ls", "--filter", "type=custom", "-q") == (0, "")
+    assert ann_server.exec_run(["cat", "/home/learner/notes.ipynb"]).output == b"mine\n"
+    assert _docker(ann_server, "image", "ls", "-q", LAB_IMAGE)[1] != ""  # images stay
+    assert _docker(bob_server, "info", "--format", "{{.Containers}}") == (0, "0")
