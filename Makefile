@@ -16,7 +16,7 @@ export COURSE_CHROMIUM := $(CHROMIUM)
 # Jupyter refuses to run as root unless told that is intended.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course test docs lint unit setup stop clean
+.PHONY: course test docs classroom lint unit setup stop clean
 
 ## Open the course in JupyterLab, on the first notebook.
 course: setup
@@ -36,6 +36,12 @@ test: lint unit site-test
 	    fi; first=no; \
 	    $(BIN)/course engine owned || break; \
 	done
+
+## Serve the course to a room: a JupyterHub on $(IP):8000, an engine of their own for each learner.
+##   make classroom LEARNERS="ann bob carol" PASSWORD=<workshop password> [IP=0.0.0.0]
+IP ?= 127.0.0.1
+classroom: setup
+	$(BIN)/course classroom hub $(LEARNERS) --password "$(PASSWORD)" --ip $(IP)
 
 ## Build the static site from the committed notebooks into build/site (open build/site/index.html).
 docs: $(VENV)/.installed

@@ -19,6 +19,7 @@ container runs with broad capabilities (see ``dind.py`` and the README's classro
 from __future__ import annotations
 
 import io
+import json
 import re
 import tarfile
 import time
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 
 from docker.models.containers import Container
 
+from . import progress
 from .dind import start_engine_container
 from .engine import client
 from .errors import CourseError, engine_call
@@ -162,6 +164,13 @@ class LearnerEngine:
             code, out = box.exec_run(["docker", "-H", DOCKER_HOST, *argv])
         return code, out.decode(errors="replace")
 
+    def load_images(self) -> None:
+        """The lab image, and the node image notebook 05 runs its simulated hosts on, into the
+        learner's engine (a learner's server has no local dockerd to build the node image from)."""
+        for image in (LAB_IMAGE, build_node_image()):
+            if self.docker("image", "inspect", image)[0] != 0:
+                self.load(image)
+
     def load(self, image: str = LAB_IMAGE) -> None:
         """Copy an image from the host engine into the learner's: ``docker save IMAGE | docker load``."""
         data = b"".join(self.host.images.get(image).save(named=True))
@@ -201,6 +210,34 @@ class LearnerEngine:
                     )
             removed[kind] = names
         return Reset(self.learner, **removed)
+
+    def progress(self) -> dict[str, dict]:
+        """The learner's exercise verdicts (``progress.load()`` in their server), read from their home
+        volume by a short-lived container: ``docker run --rm -v classroom-ann-home:/home/learner:ro
+        course/lab cat /home/learner/.local/state/dockernet-course/progress.json``."""
+        where = f"{HOME}/.local/state/dockernet-course/progress.json"
+        volume = {self.volumes["home"]: {"bind": HOME, "mode": "ro"}}
+        with engine_call(f"read {self.learner}'s progress"):
+            out = self.host.containers.run(LAB_IMAGE, ["sh", "-c", f"cat {where} 2>/dev/null || true"],
+                                           volumes=volume, remove=True, network_mode="none")  # fmt: skip
+        try:
+            data = json.loads(out or b"{}")
+        except ValueError:
+            return {}
+        return data.get("exercises", {}) if isinstance(data, dict) else {}
+
+
+def class_progress(names: list[str], host: str | None = None) -> str:
+    """A table: one row per learner, solved/total per notebook (``course classroom progress``)."""
+    books = list(progress.EXERCISES)
+    rows = [["learner", *(b[:2] for b in books), "solved"]]
+    for name in names:
+        done = LearnerEngine(name, host).progress()
+        per = [sum(bool(done.get(k, {}).get("ok")) for k in progress.EXERCISES[b]) for b in books]
+        rows.append([name, *(f"{n}/{len(progress.EXERCISES[b])}" for n, b in zip(per, books, strict=True)),
+                     f"{sum(per)}/{progress.Report({}).total}"])  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows)
 
 
 def learners(host: str | None = None) -> list[str]:

@@ -57,13 +57,20 @@ def _classroom(args: argparse.Namespace) -> int:
     if args.action == "list":
         print("\n".join(classroom.learners()) or "No learner has an engine.")
         return 0
+    if args.action == "progress":
+        print(classroom.class_progress(args.learners or classroom.learners()))
+        return 0
+    if args.action == "hub":
+        from . import hub  # needs the classroom extra (JupyterHub, DockerSpawner)
+
+        return hub.run(args.learners, args.password, args.ip, args.port)
     if not args.learners:
         raise CourseError("No learner named.", f"Name them: course classroom {args.action} ann bob")
     for name in args.learners:
         learner = classroom.LearnerEngine(name)
         if args.action == "start":
             learner.start()
-            learner.load()
+            learner.load_images()
             print(f"{name}'s engine answers; notebook servers join it with {learner.server_options()}")
         elif args.action == "reset":
             print(learner.reset())
@@ -92,8 +99,11 @@ def parser() -> argparse.ArgumentParser:
     img.set_defaults(run=_images)
     sub.add_parser("reset", help="remove every course container and network").set_defaults(run=_reset)
     room = sub.add_parser("classroom", help="an engine of their own for every learner (instructors)")
-    room.add_argument("action", choices=["start", "reset", "remove", "list"])
+    room.add_argument("action", choices=["hub", "start", "reset", "remove", "list", "progress"])
     room.add_argument("learners", nargs="*", metavar="LEARNER", help="learner names, e.g. ann bob")
+    room.add_argument("--password", help="the workshop password learners log in with (hub)")
+    room.add_argument("--ip", default="127.0.0.1", help="the address the hub serves on (default: loopback)")
+    room.add_argument("--port", type=int, default=8000, help="the hub's port (default: 8000)")
     room.set_defaults(run=_classroom)
     prog = sub.add_parser("progress", help="which exercises you solved, per notebook")
     prog.add_argument("--export", metavar="FILE", help="write your progress to one file for an instructor")

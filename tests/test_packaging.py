@@ -23,7 +23,11 @@ def test_environment_yml_matches_pyproject():
     specs = [
         spec
         for entry in project["dependencies"] + extras["test"]
-        for spec in (extras[entry.split("[")[1][:-1]] if entry.startswith(project["name"]) else [entry])
+        for spec in (
+            [s for extra in entry.split("[")[1][:-1].split(",") for s in extras[extra]]
+            if entry.startswith(project["name"])
+            else [entry]
+        )
     ]
     wanted = dict(map(_split, specs))
     env = yaml.safe_load((ROOT / "environment.yml").read_text())

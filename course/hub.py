@@ -1,0 +1,138 @@
+"""The classroom's JupyterHub on one machine: settings, and the spawner that gives each learner's
+notebook server the learner's own engine.
+
+``course classroom hub`` writes a ``jupyterhub_config.py`` that calls ``configure()`` and runs
+JupyterHub with it. The hub listens on loopback (or the address given); learners' servers reach the
+hub's API on the default bridge's gateway, which only containers on this host can reach.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from dockerspawner import DockerSpawner
+from traitlets import Unicode
+
+from .classroom import HOME, LearnerEngine, check_learner
+from .engine import client
+from .errors import CourseError
+from .learner_image import LEARNER_IMAGE, build_learner_image
+
+STATE = Path("/var/lib/dockernet-course/hub")
+PROXY = (
+    Path(__file__).resolve().parents[1]
+    / "build"
+    / "hub"
+    / "node_modules"
+    / ".bin"
+    / "configurable-http-proxy"
+)
+
+
+class LearnerSpawner(DockerSpawner):
+    """DockerSpawner whose server joins the learner's own engine (``classroom.LearnerEngine``):
+    its network namespace, its socket volume, ``DOCKER_HOST``; and the learner's home volume."""
+
+    image = Unicode(LEARNER_IMAGE, config=True)
+
+    async def start(self):
+        learner = LearnerEngine(check_learner(self.user.name))
+        await asyncio.to_thread(learner.start)
+        await asyncio.to_thread(learner.load_images)
+        options = learner.server_options()
+        self.network_name = options["network_mode"]
+        self.volumes = {
+            name: {"bind": where["bind"], "mode": where["mode"]} for name, where in options["volumes"].items()
+        }
+        self.environment = {**self.environment, **options["environment"]}
+        # no exposed port: the server shares its engine container's network, where ports cannot be set
+        self.extra_create_kwargs = {**self.extra_create_kwargs, "labels": options["labels"], "ports": None}
+        self.notebook_dir = HOME
+        return await super().start()
+
+    def get_network_ip(self, network_settings):
+        """The server lives in its engine container's network namespace: that container's address."""
+        engine = LearnerEngine(self.user.name).container()
+        engine.reload()
+        return engine.attrs["NetworkSettings"]["Networks"]["bridge"]["IPAddress"]
+
+
+def ensure_proxy() -> Path:
+    """JupyterHub's proxy (configurable-http-proxy), from the npm registry into ``build/hub``."""
+    if not PROXY.exists():
+        if shutil.which("npm") is None:
+            raise CourseError("The hub's proxy needs Node.js and npm.", "apt-get install npm")
+        done = subprocess.run(["npm", "install", "--silent", "--prefix", str(PROXY.parents[2]),
+                               "configurable-http-proxy@5"], capture_output=True, text=True)  # fmt: skip
+        if done.returncode != 0:
+            raise CourseError(f"npm could not install configurable-http-proxy: {done.stderr[-500:]}", "")
+    return PROXY
+
+
+def gateway() -> str:
+    """The default bridge's gateway address: where learners' servers reach the hub's API."""
+    return client().networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
+
+
+def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port: int = 8000,
+              api_token: str | None = None) -> None:  # fmt: skip
+    """Fill JupyterHub's config object ``c`` for a classroom of ``learners`` sharing ``password``."""
+    STATE.mkdir(parents=True, exist_ok=True, mode=0o700)
+    c.JupyterHub.ip, c.JupyterHub.port = ip, port
+    c.JupyterHub.hub_bind_url = f"http://{gateway()}:8081"
+    c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret_file = str(STATE / "cookie_secret")
+    c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
+    c.ConfigurableHTTPProxy.command = [
+        str(PROXY if PROXY.exists() else shutil.which("configurable-http-proxy"))
+    ]
+    c.JupyterHub.authenticator_class = "shared-password"
+    c.SharedPasswordAuthenticator.user_password = password
+    c.Authenticator.allowed_users = set(map(check_learner, learners))
+    c.JupyterHub.spawner_class = LearnerSpawner
+    c.DockerSpawner.remove = True  # the server container goes; the learner's home volume stays
+    c.DockerSpawner.name_template = "classroom-{raw_username}-server"  # learner names are checked
+    c.DockerSpawner.mem_limit = "1G"
+    c.Spawner.args = ["--allow-root"]  # root in the learner's own container, with no host socket
+    c.Spawner.start_timeout = 180
+    c.Spawner.http_timeout = 120
+    services = [{
+        "name": "idle-culler",
+        "command": [sys.executable, "-m", "jupyterhub_idle_culler", "--timeout=3600"],
+    }]  # fmt: skip
+    roles = [{
+        "name": "idle-culler",
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        "services": ["idle-culler"],
+    }]  # fmt: skip
+    if api_token:  # for the instructor's command and the tests
+        services.append({"name": "instructor", "api_token": api_token})
+        roles.append({"name": "instructor", "scopes": ["admin:users", "admin:servers", "access:servers"],
+                      "services": ["instructor"]})  # fmt: skip
+    c.JupyterHub.services = services
+    c.JupyterHub.load_roles = roles
+
+
+def run(learners: list[str], password: str | None, ip: str = "127.0.0.1", port: int = 8000) -> int:
+    """Build what the hub needs and run it in the foreground (``course classroom hub``): Ctrl-C stops it."""
+    if not learners or not password or len(password) < 8:
+        raise CourseError(
+            "The hub needs the learners' names and a workshop password of 8 characters or more.",
+            "course classroom hub ann bob --password <workshop password>",
+        )
+    for name in learners:
+        check_learner(name)
+    print(f"Building {build_learner_image()} and the proxy ...", flush=True)
+    ensure_proxy()
+    config = STATE / "jupyterhub_config.py"
+    STATE.mkdir(parents=True, exist_ok=True, mode=0o700)
+    config.write_text(
+        f"from course import hub\nhub.configure(c, {learners!r}, {password!r}, {ip!r}, {port})\n"
+    )
+    config.chmod(0o600)  # it holds the workshop password
+    print(f"The hub serves http://{ip}:{port}/ (log in as {', '.join(learners)} with the workshop password).")
+    return subprocess.call([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)], cwd=STATE)

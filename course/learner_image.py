@@ -1,0 +1,128 @@
+"""``course/learner``: the single-user notebook server image a classroom hub starts for each learner.
+
+Built on this machine with no registry: ``debootstrap`` makes a Debian root filesystem with Python
+(from the system's own Debian mirror), a virtual environment in it gets the course package and its
+dependencies plus ``jupyterhub`` (for ``jupyterhub-singleuser``) through a ``chroot``, and the tree is
+imported with ``docker import``. The notebooks are copied in and given to each learner's home on its
+first start. Needs root (debootstrap and chroot) and about 1 GB of disk while building.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import subprocess
+import sys
+import tarfile
+from importlib.metadata import version
+from pathlib import Path
+
+from .engine import client
+from .engines import debian_uri
+from .errors import CourseError
+from .images import IMAGE_LABEL, import_rootfs
+
+LEARNER_IMAGE = "course/learner:latest"
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path("/var/cache/dockernet-course/learner")
+PACKAGES = ["python3", "python3-venv", "busybox-static", "ca-certificates", "tini"]
+SKIP = ("./proc/", "./sys/", "./dev/")
+# What the server starts with: the notebooks into an empty home, then the hub's single-user server.
+START = """#!/bin/sh
+set -e
+[ -e "$HOME/00_setup.ipynb" ] || cp -rn /opt/course/notebooks/. "$HOME/"
+exec jupyterhub-singleuser "$@"
+"""
+
+
+def _inputs() -> str:
+    """The digest of everything that goes into the image."""
+    files = sorted(
+        [ROOT / "pyproject.toml", *(ROOT / "course").glob("*.py"), *(ROOT / "notebooks").glob("*")]
+    )
+    files = [f for f in files if f.is_file()]
+    digest = hashlib.sha256(" ".join([*PACKAGES, version("jupyterhub"), START]).encode())
+    for f in files:
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _run(argv: list[str], what: str) -> None:
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise CourseError(f"Building the learner image: {what} failed:\n{done.stderr[-1500:]}", "")
+
+
+def _install(rootfs: Path) -> None:
+    """The course and jupyterhub into a venv in ``rootfs``: wheels fetched on this side (with this
+    machine's pip settings: its index, proxy and certificates), installed in a chroot with no network."""
+    wheels = rootfs / "opt" / "course" / "wheels"
+    shutil.rmtree(wheels, ignore_errors=True)
+    venv = "/opt/course/venv"
+    chroot = ["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "chroot", str(rootfs)]
+    if not (rootfs / venv.lstrip("/") / "bin" / "pip").exists():
+        _run([*chroot, "python3", "-m", "venv", venv], "python3 -m venv")
+    found = subprocess.run([*chroot, "python3", "-c", "import platform; print(platform.python_version())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    pip = [sys.executable, "-m", "pip", "-q"]
+    _run([*pip, "wheel", "--no-deps", "-w", str(wheels), str(ROOT)], "pip wheel (the course)")
+    course_wheel = next(wheels.glob("dockernet_course-*.whl"))
+    target = ["--only-binary=:all:", "--python-version", found.stdout.strip(), "--implementation", "cp"]
+    for platform in ("manylinux_2_36_x86_64", "manylinux_2_28_x86_64", "manylinux2014_x86_64", "any"):
+        target += ["--platform", platform]
+    # nbval and pytest too, so the course's own notebook tests run inside a learner's server
+    needs = [str(course_wheel), f"jupyterhub=={version('jupyterhub')}", "nbval", "pytest"]
+    _run([*pip, "download", "-d", str(wheels), *target, *needs], "pip download")
+    offline = ["--no-index", "--find-links", "/opt/course/wheels", "--no-cache-dir", "-q"]
+    _run([*chroot, f"{venv}/bin/pip", "install", *offline, "dockernet-course", *needs[1:]], "pip install")
+    # the same version number with changed code: put this checkout's course in, whatever was there
+    again = ["--force-reinstall", "--no-deps", f"/opt/course/wheels/{course_wheel.name}"]
+    _run([*chroot, f"{venv}/bin/pip", "install", *offline, *again], "pip install (the course)")
+    shutil.rmtree(wheels)
+
+
+def build_learner_image(host: str | None = None, force: bool = False) -> str:
+    """Build ``course/learner`` (skipped when the engine has it from the same inputs); returns its name."""
+    engine = client(host)
+    digest = _inputs()
+    label = f"{IMAGE_LABEL}.inputs"
+    if not force and any(i.labels.get(label) == digest for i in engine.images.list(name=LEARNER_IMAGE)):
+        return LEARNER_IMAGE
+    if shutil.which("debootstrap") is None:
+        _run(
+            ["sh", "-c", "apt-get update -q && apt-get install -y -q debootstrap"],
+            "apt-get install debootstrap",
+        )
+    rootfs = CACHE / "rootfs"
+    if not (rootfs / "usr" / "bin" / "python3").exists():
+        shutil.rmtree(rootfs, ignore_errors=True)
+        rootfs.parent.mkdir(parents=True, exist_ok=True)
+        include = ",".join(PACKAGES)
+        argv = ["debootstrap", "--variant=minbase", f"--include={include}", "bookworm", str(rootfs)]
+        _run([*argv, debian_uri()], "debootstrap")
+    _install(rootfs)
+    notebooks = rootfs / "opt" / "course" / "notebooks"
+    shutil.rmtree(notebooks, ignore_errors=True)
+    shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    start = rootfs / "usr" / "local" / "bin" / "start-learner"
+    start.write_text(START)
+    start.chmod(0o755)
+    (rootfs / "home" / "learner").mkdir(parents=True, exist_ok=True)
+    packed = io.BytesIO()
+    with tarfile.open(fileobj=packed, mode="w") as tar:
+        tar.add(
+            rootfs,
+            arcname="/",
+            filter=lambda info: None if info.name.startswith(("proc/", "sys/", "dev/")) else info,
+        )
+    changes = [
+        "ENV PATH=/opt/course/venv/bin:/usr/local/bin:/usr/bin:/bin",
+        "ENV HOME=/home/learner",
+        "WORKDIR /home/learner",
+        'ENTRYPOINT ["tini", "--"]',
+        'CMD ["start-learner"]',
+        f"LABEL {IMAGE_LABEL}=learner",
+    ]
+    import_rootfs(LEARNER_IMAGE, packed.getvalue(), label, digest, changes, host, force=True)
+    return LEARNER_IMAGE

@@ -1,0 +1,181 @@
+"""The classroom hub, end to end: JupyterHub on loopback, two learners logged in through its REST API,
+a cell run in each learner's server, each seeing only their own engine; a reset that empties one
+engine and keeps that learner's notebooks; then nothing of it left on the host engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from tornado import ioloop, websocket
+from tornado.httpclient import HTTPRequest
+
+from course import classroom, hub
+from course.learner_image import build_learner_image
+
+pytestmark = pytest.mark.integration
+LEARNERS = ["t-ann", "t-bob"]
+
+
+def _api(base: str, token: str, method: str, path: str, body: dict | None = None):
+    request = urllib.request.Request(
+        f"{base}{path}", method=method, data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        text = answer.read()
+        return json.loads(text) if text else None
+
+
+def run_cell(base: str, token: str, user: str, code: str) -> str:
+    """Run ``code`` in a new kernel of ``user``'s server, through the hub's proxy; returns its stdout."""
+    kernel = _api(base, token, "POST", f"/user/{user}/api/kernels", {"name": "python3"})
+    url = f"{base.replace('http', 'ws', 1)}/user/{user}/api/kernels/{kernel['id']}/channels"
+
+    async def talk() -> str:
+        request = HTTPRequest(url, headers={"Authorization": f"token {token}"})
+        conn = await websocket.websocket_connect(request)
+        msg_id = uuid.uuid4().hex
+        header = {"msg_id": msg_id, "msg_type": "execute_request", "session": uuid.uuid4().hex,
+                  "username": user, "version": "5.3", "date": ""}  # fmt: skip
+        content = {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                   "allow_stdin": False, "stop_on_error": True}  # fmt: skip
+        message = {
+            "header": header,
+            "parent_header": {},
+            "metadata": {},
+            "content": content,
+            "channel": "shell",
+        }
+        conn.write_message(json.dumps(message))
+        out = []
+        while True:
+            reply = json.loads(await conn.read_message())
+            if reply.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = reply["msg_type"]
+            if kind == "stream":
+                out.append(reply["content"]["text"])
+            elif kind == "error":
+                raise AssertionError("\n".join(reply["content"]["traceback"]))
+            elif kind == "status" and reply["content"]["execution_state"] == "idle":
+                conn.close()
+                return "".join(out)
+
+    try:
+        return ioloop.IOLoop.current().run_sync(talk, timeout=300)
+    finally:
+        _api(base, token, "DELETE", f"/user/{user}/api/kernels/{kernel['id']}")
+
+
+@pytest.fixture(scope="module")
+def hub_running(engine, tmp_path_factory):
+    for name in LEARNERS:
+        classroom.LearnerEngine(name).remove()
+    build_learner_image()
+    home = tmp_path_factory.mktemp("hub")
+    token, port = secrets.token_hex(24), 18000 + secrets.randbelow(1000)
+    config = home / "jupyterhub_config.py"
+    config.write_text(
+        "from course import hub\n"
+        f"hub.configure(c, {LEARNERS!r}, {secrets.token_hex(8)!r}, port={port}, api_token={token!r})\n"
+    )
+    hub.ensure_proxy()
+    log = open(home / "hub.log", "w")  # noqa: SIM115 (closed below)
+    server = subprocess.Popen([Path(sys.executable).parent / "jupyterhub", "-f", str(config)], cwd=home,
+                              stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    try:
+        while True:
+            try:
+                _api(base, token, "GET", "/hub/api/")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None and time.monotonic() - started < 60, (
+                    home / "hub.log"
+                ).read_text()
+                time.sleep(0.5)
+        print(f"\nhub ready in {time.monotonic() - started:.1f} s")
+        yield base, token
+    finally:
+        for name in LEARNERS:
+            with contextlib.suppress(Exception):  # already stopped
+                _api(base, token, "DELETE", f"/hub/api/users/{name}/server")
+        server.terminate()
+        server.wait(30)
+        log.close()
+        for name in LEARNERS:
+            classroom.LearnerEngine(name).remove()
+        left = engine.containers.list(all=True, filters={"label": classroom.LABEL})
+        assert left == [] and engine.volumes.list(filters={"label": classroom.LABEL}) == []
+
+
+def _ready(base: str, token: str, user: str) -> bool:
+    model = _api(base, token, "GET", f"/hub/api/users/{user}")
+    return bool(model.get("servers", {}).get("", {}).get("ready"))
+
+
+def _start(base: str, token: str, user: str) -> float:
+    """Start ``user``'s server as the hub's Start button does; returns how long it took."""
+    started = time.monotonic()
+    if _ready(base, token, user):
+        return 0.0
+    _api(base, token, "POST", f"/hub/api/users/{user}/server")
+    while not _ready(base, token, user):
+        assert time.monotonic() - started < 240, f"{user}'s server did not become ready"
+        time.sleep(1)
+    return time.monotonic() - started
+
+
+def test_two_learners_each_see_only_their_own_engine_and_a_reset_keeps_notebooks(engine, hub_running):
+    base, token = hub_running
+    took = {name: _start(base, token, name) for name in LEARNERS}
+    print(f"servers ready: {took}")
+    make = (
+        "import docker\n"
+        "engine = docker.from_env()\n"
+        "engine.containers.run('course/lab', ['sleep', '600'], name='mine', detach=True)\n"
+        "print(sorted(c.name for c in engine.containers.list(all=True)), engine.info()['Name'])\n"
+    )
+    assert run_cell(base, token, "t-ann", make).strip() == "['mine'] t-ann-engine"
+    see = (
+        "import docker; e = docker.from_env()\n"
+        "print([c.name for c in e.containers.list(all=True)], e.info()['Name'])"
+    )
+    assert run_cell(base, token, "t-bob", see).strip() == "[] t-bob-engine"
+    assert engine.containers.list(all=True, filters={"name": "^mine$"}) == []  # not on the host engine
+    assert (
+        run_cell(base, token, "t-bob", "import os; print(os.path.exists('/var/run/docker.sock'))").strip()
+        == "False"
+    )
+
+    reset = classroom.LearnerEngine("t-ann").reset()
+    assert reset.containers == ["mine"]
+    assert run_cell(base, token, "t-ann", see).strip() == "[] t-ann-engine"
+    notebooks = _api(base, token, "GET", "/user/t-ann/api/contents")["content"]
+    assert {"00_setup.ipynb", "04_red_blue_lab.ipynb"} <= {n["name"] for n in notebooks}
+
+
+def test_notebook_04_passes_nbval_inside_a_learners_server(engine, hub_running):
+    """One level deeper: the red/blue lab, compared with its committed outputs, on the learner's engine."""
+    base, token = hub_running
+    _start(base, token, "t-bob")
+    server = engine.containers.get("classroom-t-bob-server")
+    argv = ["pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
+            "--nbval-sanitize-with", "sanitize.cfg", "04_red_blue_lab.ipynb"]  # fmt: skip
+    env = {"COURSE_SOLUTIONS": "1", "COURSE_PROGRESS": "/tmp/nbval-progress.json"}
+    started = time.monotonic()
+    code, out = server.exec_run(argv, workdir="/home/learner", environment=env)
+    print(f"nbval of notebook 04 in t-bob's server: {time.monotonic() - started:.0f} s")
+    assert code == 0, out.decode(errors="replace")[-3000:]
