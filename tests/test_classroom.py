@@ -77,13 +77,26 @@ def test_each_learner_sees_only_their_own_engine_and_a_reset_keeps_notebooks(eng
     assert (limits["Memory"], limits["NanoCpus"], limits["PidsLimit"]) == (3 * 1024**3, 10**9, 4096)
     assert ann.container().attrs["NetworkSettings"]["Ports"] in ({}, None)  # no TCP port at all
 
-    # the learner's notebooks live in their home volume
+    # the learner's notebooks and progress live in their home volume; the instructor's table reads it
     assert ann_server.exec_run(["sh", "-c", "echo mine > /home/learner/notes.ipynb"]).exit_code == 0
+    record = '{"exercises": {"04.2": {"ok": true}, "04.1": {"ok": false, "tries": 2}, "03.1": {"ok": true}}}'
+    state = "/home/learner/.local/state/dockernet-course"
+    assert (
+        ann_server.exec_run(
+            ["sh", "-c", f"mkdir -p {state} && echo '{record}' > {state}/progress.json"]
+        ).exit_code
+        == 0
+    )
+    table = classroom.class_progress(["t-ann", "t-bob"]).splitlines()
+    assert table[0].split() == ["learner", "01", "02", "03", "04", "05", "solved"]
+    assert table[1].split() == ["t-ann", "0/2", "0/2", "1/2", "1/2", "0/2", "2/10"]
+    assert table[2].split() == ["t-bob", "0/2", "0/2", "0/2", "0/2", "0/2", "0/10"]  # nothing recorded yet
     reset = ann.reset()
     assert reset.containers == ["ann-box"] and reset.networks == ["ann-net"]
     assert "notebooks kept" in str(reset)
     assert _docker(ann_server, "ps", "-a", "-q") == (0, "")
     assert _docker(ann_server, "network", "ls", "--filter", "type=custom", "-q") == (0, "")
     assert ann_server.exec_run(["cat", "/home/learner/notes.ipynb"]).output == b"mine\n"
+    assert classroom.class_progress(["t-ann"]).splitlines()[1].split()[-1] == "2/10"  # progress kept too
     assert _docker(ann_server, "image", "ls", "-q", LAB_IMAGE)[1] != ""  # images stay
     assert _docker(bob_server, "info", "--format", "{{.Containers}}") == (0, "0")
