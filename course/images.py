@@ -7,6 +7,7 @@ image the workshop pulled (and then had to ``apt-get install`` ping into).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import shutil
@@ -88,7 +89,7 @@ def import_rootfs(
         if have.labels.get(digest_label) == digest and not force:
             return have
     except docker.errors.ImageNotFound:
-        pass
+        have = None
     repo, tag = image.split(":")
     try:
         engine.api.import_image_from_data(
@@ -96,7 +97,13 @@ def import_rootfs(
         )
     except docker.errors.APIError as exc:
         raise EngineError(f"The engine refused to import {image}: {exc.explanation}.", "") from exc
-    return engine.images.get(image)
+    made = engine.images.get(image)
+    if have is not None and have.id != made.id:
+        # the image it replaces would stay behind untagged (hundreds of MB for the node and learner
+        # images); a container still using it keeps it, and that is fine
+        with contextlib.suppress(docker.errors.APIError):
+            engine.images.remove(have.id)
+    return made
 
 
 def _add_file(tar: tarfile.TarFile, name: str, data: bytes, mode: int) -> None:

@@ -1,5 +1,9 @@
 """The workshop's red/blue lab, and the Lab lifecycle, on the real engine."""
 
+import io
+import tarfile
+
+import docker
 import pytest
 
 from course import hostview, images
@@ -230,3 +234,25 @@ def test_exec_or_probe_in_a_stopped_container_says_how_to_start_it(lab):
         CourseError, match=r"'t-off' is exited, not running.*Start it with docker start t-off"
     ):
         lab.ping("t-off", "127.0.0.1")
+
+
+def test_an_image_imported_again_leaves_no_untagged_copy_behind(engine):
+    from course.images import import_rootfs
+
+    def rootfs(text: bytes) -> bytes:
+        packed = io.BytesIO()
+        with tarfile.open(fileobj=packed, mode="w") as tar:
+            info = tarfile.TarInfo("hello")
+            info.size = len(text)
+            tar.addfile(info, io.BytesIO(text))
+        return packed.getvalue()
+
+    try:
+        first = import_rootfs("course/t-import:latest", rootfs(b"one"), "course.t", "1", [])
+        second = import_rootfs("course/t-import:latest", rootfs(b"two"), "course.t", "2", [])
+        assert second.id != first.id
+        with pytest.raises(docker.errors.ImageNotFound):
+            engine.images.get(first.id)  # replaced, and gone: no <none> image left
+        assert import_rootfs("course/t-import:latest", rootfs(b"two"), "course.t", "2", []).id == second.id
+    finally:
+        engine.images.remove("course/t-import:latest", force=True)
