@@ -18,8 +18,6 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-import docker
-
 from .engine import PIDFILE, client
 from .errors import CourseError
 from .images import BUSYBOX, IMAGE_LABEL, _add_file, add_busybox, import_rootfs, symlink
@@ -141,11 +139,9 @@ def build_node_image(host: str | None = None) -> str:
     except CourseError:
         # no local dockerd to copy (a classroom learner's server, whose engine runs next door): an
         # image put there for it (course classroom start loads one) is used as it is
-        try:
-            client(host).images.get(NODE_IMAGE)
-            return NODE_IMAGE
-        except docker.errors.ImageNotFound:
+        if not client(host).images.list(name=NODE_IMAGE):
             raise
+        return NODE_IMAGE
     changes = ["ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"LABEL {IMAGE_LABEL}=node"]
     import_rootfs(NODE_IMAGE, data, f"{IMAGE_LABEL}.binaries", digest, changes, host)
     return NODE_IMAGE
