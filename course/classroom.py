@@ -19,11 +19,11 @@ container runs with broad capabilities (see ``dind.py`` and the README's classro
 from __future__ import annotations
 
 import io
-import json
 import re
 import tarfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from docker.models.containers import Container
 
@@ -153,7 +153,7 @@ class LearnerEngine:
 
     # --- the learner's side ------------------------------------------------------
 
-    def docker(self, *argv: str, stdin: bytes | None = None) -> tuple[int, str]:
+    def docker(self, *argv: str) -> tuple[int, str]:
         """Run ``docker ARGV`` against the learner's engine, inside its container."""
         box = self.container()
         if box is None or box.status != "running":
@@ -179,9 +179,10 @@ class LearnerEngine:
             info = tarfile.TarInfo("image.tar")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-        self.container().put_archive("/tmp", packed.getvalue())
+        box = self.container()
+        box.put_archive("/tmp", packed.getvalue())
         code, out = self.docker("load", "-i", "/tmp/image.tar")
-        self.container().exec_run(["rm", "-f", "/tmp/image.tar"])
+        box.exec_run(["rm", "-f", "/tmp/image.tar"])
         if code != 0:
             raise CourseError(f"Could not load {image} into {self.learner}'s engine: {out.strip()}", "")
 
@@ -215,16 +216,12 @@ class LearnerEngine:
         """The learner's exercise verdicts (``progress.load()`` in their server), read from their home
         volume by a short-lived container: ``docker run --rm -v classroom-ann-home:/home/learner:ro
         course/lab cat /home/learner/.local/state/dockernet-course/progress.json``."""
-        where = f"{HOME}/.local/state/dockernet-course/progress.json"
+        where = progress.default_path(Path(HOME))
         volume = {self.volumes["home"]: {"bind": HOME, "mode": "ro"}}
         with engine_call(f"read {self.learner}'s progress"):
             out = self.host.containers.run(LAB_IMAGE, ["sh", "-c", f"cat {where} 2>/dev/null || true"],
                                            volumes=volume, remove=True, network_mode="none")  # fmt: skip
-        try:
-            data = json.loads(out or b"{}")
-        except ValueError:
-            return {}
-        return data.get("exercises", {}) if isinstance(data, dict) else {}
+        return progress.parse(out)
 
 
 def class_progress(names: list[str], host: str | None = None) -> str:

@@ -142,7 +142,7 @@ def _add_containers(graph, snap, column, plain, new_boxes, new_eps) -> None:
         # boxes side by side as wide as the widest label could be: a multi-homed box names each
         # network beside its address. Addresses count as their longest (15 characters), so the layout
         # is the same whichever pool the engine hands out (a diagram is a compared output).
-        widest = max(_label_width(snap, name) for name in names)
+        widest = max(len(line) for name in names for line in _box_label(snap, name, widest=True).split("\n"))
         step = max(120, CHAR_WIDTH * widest + 40)
         for k, name in enumerate(sorted(names)):
             # stagger crowded rows so labels do not overlap
@@ -181,25 +181,15 @@ def _add_containers(graph, snap, column, plain, new_boxes, new_eps) -> None:
             )
 
 
-def _box_label(snap: Snapshot, name: str) -> str:
-    """A container's name and its addresses; with several, which address is on which network."""
-    eps = snap.endpoints_of(name)
-    if len(eps) > 1:
-        ips = [f"{net} {ep.ip}" for net, ep in eps.items() if ep.ip]
-    else:
-        ips = [ep.ip for ep in eps.values() if ep.ip]
-    return "\n".join([name, *ips])
+def _box_label(snap: Snapshot, name: str, widest: bool = False) -> str:
+    """A container's name and its addresses; with several, which address is on which network.
 
-
-def _label_width(snap: Snapshot, name: str) -> int:
-    """The characters of a box label's widest line, with every address at its longest."""
+    With ``widest``, every address is written at its longest, to space the boxes by.
+    """
     eps = snap.endpoints_of(name)
-    lines = [len(name)]
-    if len(eps) > 1:
-        lines += [len(net) + 1 + len("255.255.255.255") for net, ep in eps.items() if ep.ip]
-    elif any(ep.ip for ep in eps.values()):
-        lines.append(len("255.255.255.255"))
-    return max(lines)
+    ips = {net: "255.255.255.255" if widest else ep.ip for net, ep in eps.items() if ep.ip}
+    lines = [f"{net} {ip}" for net, ip in ips.items()] if len(eps) > 1 else list(ips.values())
+    return "\n".join([name, *lines])
 
 
 # What a container on a network without a veth pair has instead (the edge's tooltip).

@@ -40,14 +40,12 @@ class LearnerSpawner(DockerSpawner):
     image = Unicode(LEARNER_IMAGE, config=True)
 
     async def start(self):
-        learner = LearnerEngine(check_learner(self.user.name))
+        learner = LearnerEngine(self.user.name)  # checks the name
         await asyncio.to_thread(learner.start)
         await asyncio.to_thread(learner.load_images)
         options = learner.server_options()
         self.network_name = options["network_mode"]
-        self.volumes = {
-            name: {"bind": where["bind"], "mode": where["mode"]} for name, where in options["volumes"].items()
-        }
+        self.volumes = options["volumes"]
         self.environment = {**self.environment, **options["environment"]}
         # no exposed port: the server shares its engine container's network, where ports cannot be set
         self.extra_create_kwargs = {**self.extra_create_kwargs, "labels": options["labels"], "ports": None}

@@ -132,9 +132,7 @@ class Lab:
                 internal=internal,
                 attachable=attachable,
                 options={"encrypted": "true"} if encrypted else None,
-                ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=subnet)])
-                if subnet
-                else None,
+                ipam=_ipam(subnet),
                 labels=self.labels,
                 check_duplicate=True,
             )

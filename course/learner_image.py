@@ -27,7 +27,8 @@ LEARNER_IMAGE = "course/learner:latest"
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path("/var/cache/dockernet-course/learner")
 PACKAGES = ["python3", "python3-venv", "busybox-static", "ca-certificates", "tini"]
-SKIP = ("./proc/", "./sys/", "./dev/")
+# the kernel's folders stay empty in the image: the engine mounts them
+SKIP = ("proc/", "sys/", "dev/")
 # What the server starts with: the notebooks into an empty home, then the hub's single-user server.
 START = """#!/bin/sh
 set -e
@@ -114,7 +115,7 @@ def build_learner_image(host: str | None = None, force: bool = False) -> str:
         tar.add(
             rootfs,
             arcname="/",
-            filter=lambda info: None if info.name.startswith(("proc/", "sys/", "dev/")) else info,
+            filter=lambda info: None if info.name.startswith(SKIP) else info,
         )
     changes = [
         "ENV PATH=/opt/course/venv/bin:/usr/local/bin:/usr/bin:/bin",

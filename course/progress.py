@@ -46,15 +46,29 @@ def path() -> Path:
     """Where this learner's progress is kept."""
     if os.environ.get("COURSE_PROGRESS"):
         return Path(os.environ["COURSE_PROGRESS"])
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "dockernet-course" / "progress.json"
+    if os.environ.get("XDG_STATE_HOME"):
+        return Path(os.environ["XDG_STATE_HOME"]) / "dockernet-course" / "progress.json"
+    return default_path(Path.home())
+
+
+def default_path(home: Path) -> Path:
+    """Where a learner whose home is ``home`` keeps their progress, with no setting to say otherwise."""
+    return home / ".local" / "state" / "dockernet-course" / "progress.json"
 
 
 def load() -> dict[str, dict]:
     """``{exercise id: {"ok": bool, "when": iso time, "tries": n}}``; empty when nothing is recorded."""
     try:
-        data = json.loads(path().read_text())
-    except (OSError, ValueError):
+        return parse(path().read_text())
+    except OSError:
+        return {}
+
+
+def parse(text: str | bytes) -> dict[str, dict]:
+    """The exercise verdicts a progress file holds; empty when it holds none or is not one."""
+    try:
+        data = json.loads(text or "{}")
+    except ValueError:
         return {}
     return data.get("exercises", {}) if isinstance(data, dict) else {}
 
