@@ -115,8 +115,12 @@ def hub_running(engine, tmp_path_factory):
         for name in LEARNERS:
             with contextlib.suppress(Exception):  # already stopped
                 _api(base, token, "DELETE", f"/hub/api/users/{name}/server")
-        server.terminate()
-        server.wait(30)
+        server.terminate()  # the hub stops the learners' servers on its way out: that can take a while
+        try:
+            server.wait(90)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
         log.close()
         for name in LEARNERS:
             classroom.LearnerEngine(name).remove()
