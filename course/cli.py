@@ -20,20 +20,34 @@ def _doctor(_: argparse.Namespace) -> int:
 
 def _engine(args: argparse.Namespace) -> int:
     if args.action == "start":
-        print(engine.start(args.engine).message)
+        print(
+            engine.start(
+                args.engine, archive=args.archive, sha256=args.sha256, firewall=args.firewall
+            ).message
+        )
     elif args.action == "stop":
         print(engine.stop())
     elif args.action == "owned":  # for scripts: exit 0 only when the running engine is the course's
         return 0 if engine.started_engine() is not None and engine.answers() else 1
     else:
         version = engine.client().version()["Version"]
-        started = engine.started_engine()
-        whose = f"the course's {started} engine" if started else "not started by the course"
+        started = engine.started()
+        whose = f"the course's {engine.describe(started)} engine" if started else "not started by the course"
         print(f"Docker {version} answers at {engine.address()} ({whose}).")
     return 0
 
 
 def _images(args: argparse.Namespace) -> int:
+    if args.action in ("export", "import"):
+        if not args.file:
+            raise CourseError("No file named.", f"Name one: course images {args.action} course-images.tar")
+        from . import node_image
+
+        if args.action == "export":
+            print(node_image.export_images(args.file))
+        else:
+            print(node_image.import_images(args.file))
+        return 0
     image = images.pull_lab_image() if args.action == "pull" else images.build_lab_image(force=args.force)
     print(f"{images.LAB_IMAGE} ready ({image.attrs['Size'] / 1e6:.1f} MB).")
     return 0
@@ -90,11 +104,29 @@ def parser() -> argparse.ArgumentParser:
     eng.add_argument(
         "--engine",
         choices=engines.NAMES,
-        help=f"which engine to start where none runs (default: {engines.DEFAULT}, Docker 28)",
+        help=f"which engine to start where none runs (default: {engines.DEFAULT}, Docker 28; "
+        f"29 is Docker {engines.STATIC_VERSION} from Docker's static archive)",
+    )
+    eng.add_argument(
+        "--archive",
+        metavar="FILE_OR_URL",
+        help=f"Docker's static archive for --engine 29 (default: ${engines.ARCHIVE_SETTING}, else Docker's "
+        "download)",
+    )
+    eng.add_argument("--sha256", help="the archive's checksum (default: a SHA256SUMS file beside it)")
+    eng.add_argument(
+        "--firewall",
+        choices=engines.FIREWALLS,
+        default="iptables",
+        help="the engine's firewall backend (nftables: Docker 29 only, experimental, no swarm mode)",
     )
     eng.set_defaults(run=_engine)
-    img = sub.add_parser("images", help="build the lab image locally (or pull it)")
-    img.add_argument("action", choices=["build", "pull"])
+    img = sub.add_parser(
+        "images",
+        help="build the lab image locally (or pull it); export or import the lab and node images as a file",
+    )
+    img.add_argument("action", choices=["build", "pull", "export", "import"])
+    img.add_argument("file", nargs="?", help="the image file, for export and import")
     img.add_argument("--force", action="store_true", help="rebuild even if cached")
     img.set_defaults(run=_images)
     sub.add_parser("reset", help="remove every course container and network").set_defaults(run=_reset)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import docker
 
-from . import behaviours, engine
+from . import behaviours, engine, hostview
 from .errors import CourseError
 from .images import LAB_IMAGE
 
@@ -77,6 +77,43 @@ def _behaviour_checks() -> list[Check]:
     return [Check("this engine", True, line, required=False) for line in seen.lines()]
 
 
+def _firewall_checks(info: dict) -> list[Check]:
+    """The engine's firewall backend, and the one trap of the nftables backend on a host that ran iptables."""
+    backend = ((info.get("FirewallBackend") or {}).get("Driver") or "iptables").split("+")[0]
+    if backend != "nftables":
+        return [
+            Check(
+                "firewall backend", True, f"{backend} (its rules are read with iptables -S)", required=False
+            )
+        ]
+    checks = [
+        Check(
+            "firewall backend",
+            True,
+            "nftables (experimental, Docker 29): rules in table ip docker-bridges, no DOCKER-USER chain, "
+            "and this engine refuses swarm mode",
+            required=False,
+        )
+    ]
+    try:
+        policy = next(
+            (r.split()[2] for r in hostview.iptables("filter", "FORWARD") if r.startswith("-P ")), ""
+        )
+    except CourseError:
+        return checks
+    checks.append(
+        Check(
+            "iptables FORWARD policy",
+            policy != "DROP",
+            f"{policy or 'unknown'} (an engine with the iptables backend sets DROP and leaves it)",
+            "With bridge netfilter on, that policy also drops traffic inside one bridge network under "
+            "nftables: sudo iptables -P FORWARD ACCEPT, or add ACCEPT rules for Docker's bridges.",
+            required=False,
+        )
+    )
+    return checks
+
+
 def run() -> Report:
     """Check everything the course needs, on the engine ``DOCKER_HOST`` (or the default) names."""
     where = engine.address()
@@ -91,6 +128,7 @@ def run() -> Report:
     checks.append(
         Check("engine", True, f"Docker {version['Version']} at {where}, API {version['ApiVersion']}")
     )
+    checks += _firewall_checks(info)
     sock = where.removeprefix("unix://")
     if where.startswith("unix://"):
         checks.append(

@@ -12,7 +12,6 @@ import os
 import platform
 import signal
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,10 +20,15 @@ import requests
 
 from . import engines
 from .errors import EngineStartFailed, EngineUnreachable, SocketPermissionDenied
+from .waiting import TimedOut, until
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 PIDFILE = Path("/run/course-dockerd.pid")
-NAMEFILE = Path("/run/course-dockerd.engine")  # which of engines.NAMES the course started
+NAMEFILE = Path("/run/course-dockerd.engine")  # which of engines.NAMES the course started, and its firewall
+# The iptables FORWARD policy found before the course's engine started: an iptables-backend engine sets it
+# to DROP and leaves it so, which would then drop traffic inside bridges under an nftables-backend engine
+# (with bridge netfilter on). ``stop()`` puts back what it found.
+POLICYFILE = Path("/run/course-dockerd.forward-policy")
 LOGFILE = Path("/var/log/course-dockerd.log")
 # The embedded DNS forwards unknown names upstream; pointing it at loopback makes an
 # unknown name fail at once and keeps every lookup on this machine.
@@ -141,19 +145,28 @@ class StartResult:
     message: str
 
 
-def start(name: str | None = None, timeout: float = 60.0) -> StartResult:
+def start(
+    name: str | None = None,
+    timeout: float = 60.0,
+    archive: str | None = None,
+    sha256: str | None = None,
+    firewall: str = "iptables",
+) -> StartResult:
     """Make sure an engine answers; start a local ``dockerd`` if none does.
 
     Similar to ``sudo dockerd --dns 127.0.0.1 &``. ``name`` is one of ``engines.NAMES``
     (default: ``current``, Docker 28). Only on Linux as root, and only when ``DOCKER_HOST`` is
     unset or names the default socket: anything else is the user's engine to start. An engine the
-    course did not start is used as it is; one it started is swapped when another ``name`` is asked.
+    course did not start is used as it is; one it started is swapped when another ``name`` (or another
+    ``firewall`` backend) is asked. ``archive`` and ``sha256`` locate Docker 29's static archive
+    (``engines.unpacked_static``); ``firewall`` ``nftables`` starts it with ``--firewall-backend=nftables``.
     """
-    running = started_engine()
-    if answers() and (running is None or name in (None, running)):
+    running = started()
+    wanted = None if name is None else (name, firewall)
+    if answers() and (running is None or wanted in (None, running)):
         version = client().version()["Version"]
         if running is not None:
-            whose = f"the course's {running} engine"
+            whose = f"the course's {describe(running)} engine"
         else:
             whose = "not started by the course"
             if name:
@@ -164,15 +177,24 @@ def start(name: str | None = None, timeout: float = 60.0) -> StartResult:
         raise EngineUnreachable(where, _start_hint(where))
     if os.geteuid() != 0:
         raise EngineUnreachable(
-            where, "Start it with: sudo course engine start (starting dockerd needs root)."
+            where, "Start it with: sudo .venv/bin/course engine start (starting dockerd needs root)."
+        )
+    if firewall == "nftables" and (name or engines.DEFAULT) != "29":
+        raise EngineStartFailed(
+            "The nftables firewall backend is offered here with Docker 29 only.",
+            "Start it with: course engine start --engine 29 --firewall nftables",
         )
     if running is not None:
         stop()
-    chosen = engines.prepare(name or engines.DEFAULT)
+    chosen = engines.prepare(name or engines.DEFAULT, archive, sha256, firewall)
     for folder in (chosen.data_root, chosen.exec_root, LOGFILE.parent):
         folder.mkdir(parents=True, exist_ok=True)
     argv = ["dockerd", "--pidfile", str(PIDFILE), *DOCKERD_ARGS]
     argv += ["--data-root", str(chosen.data_root), "--exec-root", str(chosen.exec_root)]
+    if firewall == "nftables":
+        argv += ["--firewall-backend", "nftables"]
+    else:
+        _remember_forward_policy()
     with LOGFILE.open("ab") as log:
         proc = subprocess.Popen(
             argv,
@@ -182,42 +204,80 @@ def start(name: str | None = None, timeout: float = 60.0) -> StartResult:
             env=chosen.env(),
             start_new_session=True,  # outlives the command that started it
         )
-    NAMEFILE.write_text(chosen.name)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            NAMEFILE.unlink(missing_ok=True)
-            raise EngineStartFailed(
-                f"dockerd ({chosen.origin}) exited with status {proc.returncode} while starting.",
-                f"Its last log lines say why:\n{_tail(LOGFILE)}",
-            )
-        if answers():
-            version = client().version()["Version"]
-            return StartResult(
-                True, f"Started Docker {version} ({chosen.origin}), pid {proc.pid}, log in {LOGFILE}."
-            )
-        time.sleep(0.2)
-    proc.terminate()  # never leave a half-started engine behind
+    NAMEFILE.write_text(f"{chosen.name} {firewall}")
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    NAMEFILE.unlink(missing_ok=True)
-    raise EngineStartFailed(
-        f"dockerd ({chosen.origin}) did not answer within {timeout:.0f} s, so it was stopped.",
-        f"Look at {LOGFILE}; its last lines:\n{_tail(LOGFILE)}",
+        until(
+            lambda: proc.poll() is not None or answers(), timeout, 0.2, f"dockerd ({chosen.origin}) to answer"
+        )
+    except TimedOut:
+        proc.terminate()  # never leave a half-started engine behind
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        NAMEFILE.unlink(missing_ok=True)
+        raise EngineStartFailed(
+            f"dockerd ({chosen.origin}) did not answer within {timeout:.0f} s, so it was stopped.",
+            f"Look at {LOGFILE}; its last lines:\n{_tail(LOGFILE)}",
+        ) from None
+    if proc.poll() is not None:
+        NAMEFILE.unlink(missing_ok=True)
+        raise EngineStartFailed(
+            f"dockerd ({chosen.origin}) exited with status {proc.returncode} while starting.",
+            f"Its last log lines say why:\n{_tail(LOGFILE)}",
+        )
+    version = client().version()["Version"]
+    backend = f", firewall backend {firewall}" if firewall != "iptables" else ""
+    return StartResult(
+        True, f"Started Docker {version} ({chosen.origin}{backend}), pid {proc.pid}, log in {LOGFILE}."
     )
+
+
+def describe(running: tuple[str, str]) -> str:
+    """``29`` or ``29 (nftables)``: an engine the course started, as messages name it."""
+    name, firewall = running
+    return name if firewall == "iptables" else f"{name} ({firewall})"
+
+
+def started() -> tuple[str, str] | None:
+    """``(name, firewall backend)`` of the engine the course started, if that dockerd still runs."""
+    if _course_dockerd() is None:
+        return None
+    try:
+        words = NAMEFILE.read_text().split()
+    except FileNotFoundError:
+        return ("20.10", "iptables")  # started by a course version that ran 20.10 only
+    return (words[0] if words else engines.DEFAULT, words[1] if len(words) > 1 else "iptables")
+
+
+def _remember_forward_policy() -> None:
+    """Note the iptables FORWARD policy before an iptables-backend engine changes it (see POLICYFILE)."""
+    if POLICYFILE.exists():
+        return  # a course engine ran before and may have changed it: keep what was found first
+    done = subprocess.run(["iptables", "-S", "FORWARD"], capture_output=True, text=True, check=False)
+    first = done.stdout.splitlines()[:1]
+    if done.returncode == 0 and first and first[0].startswith("-P FORWARD "):
+        POLICYFILE.write_text(first[0].split()[2])
+
+
+def _restore_forward_policy() -> None:
+    policy = _read_text(POLICYFILE)
+    if policy in ("ACCEPT", "DROP"):
+        subprocess.run(["iptables", "-P", "FORWARD", policy], capture_output=True, check=False)
+    POLICYFILE.unlink(missing_ok=True)
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
 
 
 def started_engine() -> str | None:
     """The name of the engine the course started, if that dockerd still runs; else None."""
-    pid = _course_dockerd()
-    if pid is None:
-        return None
-    try:
-        return NAMEFILE.read_text().strip() or engines.DEFAULT
-    except FileNotFoundError:
-        return "20.10"  # started by a course version that ran 20.10 only
+    running = started()
+    return None if running is None else running[0]
 
 
 def _course_dockerd() -> int | None:
@@ -237,19 +297,19 @@ def stop(timeout: float = 30.0) -> str:
         PIDFILE.unlink(missing_ok=True)
         NAMEFILE.unlink(missing_ok=True)
         return "No engine started by the course is running; nothing to stop."
-    name = started_engine()
+    running = started()
     os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.2)
     _clients.clear()
-    if _alive(pid):
+    try:
+        until(lambda: not _alive(pid), timeout, 0.2, f"dockerd (pid {pid}) to stop")
+    except TimedOut:
         raise EngineStartFailed(
             f"dockerd (pid {pid}) is still running {timeout:.0f} s after it was asked to stop.",
             f"Look at {LOGFILE}, or stop it by force: kill -9 {pid}",
-        )
+        ) from None
     NAMEFILE.unlink(missing_ok=True)
-    return f"Stopped the course's {name} engine (dockerd, pid {pid})."
+    _restore_forward_policy()
+    return f"Stopped the course's {describe(running or ('', 'iptables'))} engine (dockerd, pid {pid})."
 
 
 def _alive(pid: int) -> bool:

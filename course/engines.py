@@ -1,29 +1,45 @@
 """Where the engines the course starts come from, on a bare Linux machine (Debian, root).
 
-Two engines, chosen with ``course engine start --engine NAME``:
+Three engines, chosen with ``course engine start --engine NAME``:
 
+- ``29``: Docker 29 from Docker's static release archive (``docker-<version>.tgz``: dockerd, docker-proxy,
+  the docker CLI, containerd, runc, docker-init in one ``docker/`` folder). The archive is a file or a URL
+  named by ``--archive`` or ``COURSE_DOCKER_ARCHIVE``; by default Docker's own download for that version.
+  Its sha256 is checked when one is known (``--sha256``, ``COURSE_DOCKER_ARCHIVE_SHA256``, or a
+  ``SHA256SUMS`` file beside the archive), then it is unpacked into a private prefix. Docker 29 needs
+  runc 1.2 or later; the archive's own runc is used, never the system's.
 - ``current`` (the default): the newest ``docker.io`` Debian carries, from its unstable suite (Debian 13's
   as a fallback when that one has moved on or does not run here), unpacked into a private prefix under
   ``/opt/dockernet-course``. The system's apt lists and dpkg database are not changed: apt reads a
   private sources file and private lists, and ``dpkg-deb -x`` unpacks without installing.
 - ``20.10``: the system's own ``docker.io`` (Debian 12's is 20.10), installed with apt.
 
-Both use the system's ``runc`` and ``iptables`` (the newer suites' runc needs a newer glibc), and each has a
-data root of its own, since one engine's state is not meant to be upgraded in place by another.
+The Debian engines use the system's ``runc`` (the newer suites' runc needs a newer glibc); every engine uses
+the system's ``iptables`` (and ``nft`` for the nftables backend), and each has a data root of its own,
+since one engine's state is not meant to be upgraded in place by another.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
+import tarfile
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import EngineStartFailed
 
-NAMES = ("current", "20.10")
+NAMES = ("29", "current", "20.10")
 DEFAULT = "current"
+# The Docker 29 release the course is tested on, and where Docker publishes its static archive.
+STATIC_VERSION = "29.7.2"
+STATIC_URL = "https://download.docker.com/linux/static/stable/x86_64/docker-{version}.tgz"
+ARCHIVE_SETTING = "COURSE_DOCKER_ARCHIVE"
+SHA256_SETTING = "COURSE_DOCKER_ARCHIVE_SHA256"
+FIREWALLS = ("iptables", "nftables")
 PREFIX = Path("/opt/dockernet-course/engines")
 STATE = Path("/var/lib/dockernet-course")
 # Tried in order: the newest first, then Debian 13's (26.1), whose dockerd also runs on glibc 2.34.
@@ -49,11 +65,33 @@ class Engine:
         return {**os.environ, "PATH": os.pathsep.join([*self.bin_dirs, path])}
 
 
-def prepare(name: str = DEFAULT) -> Engine:
-    """Install what engine ``name`` needs, unless already there, and say how to start it."""
+def prepare(
+    name: str = DEFAULT, archive: str | None = None, sha256: str | None = None, firewall: str = "iptables"
+) -> Engine:
+    """Install what engine ``name`` needs, unless already there, and say how to start it.
+
+    ``archive`` and ``sha256`` are for ``29`` only: Docker's static archive (a path or a URL) and its
+    checksum. ``firewall`` ``nftables`` also installs the ``nft`` tool the engine then needs.
+    """
     if name not in NAMES:
         raise EngineStartFailed(f"There is no engine called {name!r}.", f"Choose one of: {', '.join(NAMES)}.")
+    if firewall not in FIREWALLS:
+        raise EngineStartFailed(
+            f"There is no firewall backend {firewall!r}.", f"Choose {' or '.join(FIREWALLS)}."
+        )
     missing = [p for p in SYSTEM_PACKAGES if not _has_package_files(p)]
+    if firewall == "nftables" and shutil.which("nft", path="/usr/sbin:/usr/bin:/sbin:/bin") is None:
+        missing.append("nftables")
+    if name == "29":
+        install_debian_packages(missing)
+        root = unpacked_static(archive or os.environ.get(ARCHIVE_SETTING), sha256)
+        return Engine(
+            name,
+            (str(root),),
+            STATE / "29",
+            Path("/run/dockernet-course/29"),
+            f"Docker's static archive in {root}",
+        )
     if name == "20.10":
         if shutil.which("dockerd", path="/usr/sbin:/usr/bin") is None:
             missing.append("docker.io")
@@ -96,6 +134,86 @@ def _unpacked_current() -> tuple[Path, str]:
         "Start the older engine instead: course engine start --engine 20.10, or install Docker "
         "Engine from your distribution and start it.",
     )
+
+
+def unpacked_static(archive: str | None, sha256: str | None = None) -> Path:
+    """The ``docker/`` folder of Docker's static archive, unpacked under ``PREFIX`` on first use.
+
+    ``archive`` is a file or a URL (default: Docker's download of ``STATIC_VERSION``). The checksum is
+    ``sha256``, else ``COURSE_DOCKER_ARCHIVE_SHA256``, else the archive's line in a ``SHA256SUMS`` file
+    beside it; an archive whose checksum is known and differs is refused.
+    """
+    source = archive or STATIC_URL.format(version=STATIC_VERSION)
+    name = Path(source.rsplit("/", 1)[-1])
+    if not name.name.startswith("docker-") or not name.name.endswith((".tgz", ".tar.gz")):
+        raise EngineStartFailed(
+            f"{source} does not look like Docker's static archive (docker-<version>.tgz).",
+            f"Point {ARCHIVE_SETTING} (or --archive) at a docker-<version>.tgz file or URL.",
+        )
+    root = PREFIX / name.name.removesuffix(".tgz").removesuffix(".tar.gz") / "docker"
+    expected = (sha256 or os.environ.get(SHA256_SETTING) or _listed_sha256(source) or "").lower() or None
+    stamp = root.parent / ".sha256"
+    if (root / "dockerd").exists() and (expected is None or _read(stamp) == expected):
+        return root
+    local = _fetch(source)
+    actual = hashlib.sha256(local.read_bytes()).hexdigest()
+    if expected is not None and actual != expected:
+        raise EngineStartFailed(
+            f"{source} has sha256 {actual}, not the expected {expected}.",
+            "Download the archive again, or fix the checksum you gave.",
+        )
+    shutil.rmtree(root.parent, ignore_errors=True)
+    root.parent.mkdir(parents=True)
+    with tarfile.open(local) as tar:
+        members = [m for m in tar.getmembers() if m.name.startswith("docker/") and (m.isfile() or m.isdir())]
+        tar.extractall(root.parent, members=members, filter="data")
+    if not (root / "dockerd").exists():
+        raise EngineStartFailed(f"{source} holds no docker/dockerd.", "Use Docker's static release archive.")
+    stamp.write_text(actual)
+    return root
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
+
+
+def _listed_sha256(source: str) -> str | None:
+    """The archive's checksum from a ``SHA256SUMS`` file beside a local archive, if there is one."""
+    if "://" in source:
+        return None
+    sums = Path(source).parent / "SHA256SUMS"
+    for line in (_read(sums) or "").splitlines():
+        digest, _, listed = line.partition(" ")
+        if listed.strip().lstrip("*") == Path(source).name:
+            return digest
+    return None
+
+
+def _fetch(source: str) -> Path:
+    """A local path to the archive: the file itself, or a download into ``PREFIX``."""
+    if "://" not in source:
+        path = Path(source)
+        if not path.is_file():
+            raise EngineStartFailed(
+                f"No Docker archive at {path}.",
+                f"Point {ARCHIVE_SETTING} (or --archive) at docker-<version>.tgz.",
+            )
+        return path
+    target = PREFIX / ".downloads" / source.rsplit("/", 1)[-1]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with urllib.request.urlopen(source, timeout=60) as answer, target.open("wb") as out:
+            shutil.copyfileobj(answer, out)
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        raise EngineStartFailed(
+            f"Could not download {source} ({exc}).",
+            f"Download it where you can, then point {ARCHIVE_SETTING} (or --archive) at the file.",
+        ) from exc
+    return target
 
 
 def _runs(root: Path) -> bool:

@@ -8,12 +8,14 @@ the engine runs: on this machine, inside Docker Desktop's VM, or in a container 
   host's network (``--cap-add NET_ADMIN -v /:/host:ro``), so its rules are listed with the same iptables
   (nft or legacy) that the engine itself uses. A tmpfs over ``/host/run`` gives iptables its lock file
   and also hides the engine's socket from the helper.
+- nftables (Docker 29's ``--firewall-backend=nftables``): the engine host's own ``nft``, the same way.
 """
 
 from __future__ import annotations
 
 import docker
 
+from . import firewall
 from .engine import client
 from .errors import CourseError
 from .images import require_lab_image
@@ -114,11 +116,73 @@ def iptables(table: str, chain: str | None = None, host: str | None = None) -> l
         raise CourseError(
             f"Unexpected table/chain {table}/{chain}.", "Use e.g. iptables('nat', 'POSTROUTING')."
         )
-    argv = ["chroot", "/host", "iptables", "-t", table, "-S", *([chain] if chain else [])]
+    argv = ["iptables", "-t", table, "-S", *([chain] if chain else [])]
+    return _on_host(
+        argv, f"list iptables {table}/{chain or '*'}", "iptables (apt-get install iptables)", host
+    )
+
+
+def nft(table: str = "ip docker-bridges", host: str | None = None) -> str:
+    """One nftables table on the engine host, read only: ``nft list table ip docker-bridges``.
+
+    Similar to ``docker run --rm --net=host --cap-add NET_ADMIN -v /:/host:ro course/lab``
+    ``chroot /host nft list table ip docker-bridges``.
+    """
+    if table not in ("ip docker-bridges", "ip6 docker-bridges"):
+        raise CourseError(f"Unexpected nftables table {table!r}.", "Use e.g. nft('ip docker-bridges').")
+    return "\n".join(
+        _on_host(["nft", "list", "table", *table.split()], f"list nftables {table}", "nft", host)
+    )
+
+
+def backend(host: str | None = None) -> str:
+    """The engine's firewall backend, as ``docker info`` reports it: ``iptables`` or ``nftables``.
+
+    Engines before 28.2 do not report one: they have iptables only.
+    """
+    info = client(host).info()
+    return ((info.get("FirewallBackend") or {}).get("Driver") or "iptables").split("+")[0]
+
+
+def nat_rules(host: str | None = None) -> list[str]:
+    """The engine host's NAT rules, from its engine's own backend, read only.
+
+    ``iptables -t nat -S``; or, with the nftables backend, the rules of the ``nat-*`` chains of
+    ``nft list table ip docker-bridges``, each prefixed with its chain
+    (``[nat-postrouting-out__docker0] ...``).
+    """
+    if backend(host) == "nftables":
+        chains = firewall.nft_chains(nft(host=host))
+        return [
+            f"[{chain}] {rule}" for chain, body in chains.items() if chain.startswith("nat") for rule in body
+        ]
+    return iptables("nat", host=host)
+
+
+def rules(host: str | None = None) -> firewall.Rules:
+    """The engine host's forwarding rules, from its engine's own backend, read once.
+
+    ``iptables -S`` (the filter table) or ``nft list table ip docker-bridges``, on the engine host.
+    """
+    if backend(host) == "nftables":
+        return firewall.Rules("nftables", nft(host=host))
+    return firewall.Rules("iptables", "\n".join(iptables("filter", host=host)))
+
+
+def forward_trace(iif: str, oif: str, src: str, dst: str, host: str | None = None) -> firewall.Trace:
+    """What the engine host's firewall does to a new ping forwarded from ``iif`` to ``oif``.
+
+    The engine's own rules, followed rule by rule as the kernel would (``firewall.trace``).
+    """
+    return rules(host).trace(firewall.Packet(iif, oif, src, dst))
+
+
+def _on_host(argv: list[str], what: str, needs: str, host: str | None) -> list[str]:
+    """Run a read-only firewall tool of the engine host's own, chrooted, in a host-network helper."""
     try:
         out = client(host).containers.run(
             require_lab_image(host),
-            argv,
+            ["chroot", "/host", *argv],
             network_mode="host",
             cap_add=["NET_ADMIN", "NET_RAW"],
             environment={"PATH": _SBIN_PATH},
@@ -130,9 +194,8 @@ def iptables(table: str, chain: str | None = None, host: str | None = None) -> l
     except docker.errors.ContainerError as exc:
         said = (exc.stderr or b"").decode(errors="replace").strip()
         raise CourseError(
-            f"Could not list iptables {table}/{chain or '*'} on the engine host: {said or exc}.",
-            "The engine host needs iptables (apt-get install iptables); on Docker Desktop, its VM may not "
-            "offer it to containers.",
+            f"Could not {what} on the engine host: {said or exc}.",
+            f"The engine host needs {needs}; on Docker Desktop, its VM may not offer it to containers.",
         ) from exc
     return out.decode().splitlines()
 

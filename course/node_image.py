@@ -1,14 +1,24 @@
-"""The engine-node image ``course/node``: a Docker engine in a container, built without a registry.
+"""The engine-node image ``course/node``: a Docker engine in a container, for the simulated hosts.
 
-A simulated host for the overlay lesson, running the same engine version as the host: the image is
-assembled from the running engine's own binaries (found through its process, wherever they are
-installed), every shared library ``ldd`` names for them, the xtables modules iptables loads (without
-them dockerd dies with "Couldn't load target 'standard'"), busybox and tcpdump, and imported with
-``docker import``.
+The nodes run the same engine version as the engine the course talks to. The image comes from the first
+of these that works, and ``node_image_source()`` says which one did:
+
+1. **the running engine's own binaries**, when this machine runs that engine and this user can read its
+   process (root, the engine's version): they are assembled with every shared library ``ldd`` names for
+   them, the xtables modules iptables loads (without them dockerd dies with "Couldn't load target
+   'standard'"), busybox and tcpdump, and imported with ``docker import``. No registry.
+2. **a ``course/node`` image already on the engine** (``course images import``, or loaded by the
+   classroom).
+3. **``docker:<engine version>-dind`` from a registry**: Docker Hub, or the registry named by
+   ``COURSE_REGISTRY`` (e.g. ``127.0.0.1:5000``), tagged ``course/node``. For Docker Desktop, where the
+   engine runs in a VM, and for a learner who is not root, whose engine's process belongs to root.
+4. else the error says how to bring an image file: ``course images export FILE`` where the course runs
+   as root, ``course images import FILE`` here.
 """
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import io
 import os
@@ -18,7 +28,9 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from .engine import PIDFILE, client
+import docker
+
+from .engine import PIDFILE, address, client
 from .errors import CourseError
 from .images import BUSYBOX, IMAGE_LABEL, _add_file, add_busybox, import_rootfs, symlink
 
@@ -38,30 +50,84 @@ IPTABLES_LINKS = (
 _SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-def running_dockerd() -> tuple[Path, str]:
-    """The binary of the dockerd serving this machine's default socket, and the PATH it runs with.
+REGISTRY_SETTING = "COURSE_REGISTRY"
+_source: dict[str, str] = {}  # the engine address -> where its node image came from
 
-    The course's own engine is found by its pidfile, a system engine by ``/var/run/docker.pid``.
-    """
+
+class NoLocalEngine(CourseError):
+    """The engine's own binaries cannot be read on this machine; the message says why."""
+
+
+def _dockerd_pids() -> list[int]:
+    """PIDs of dockerd processes on this machine: the course's and the system's pidfiles first."""
+    pids: list[int] = []
     for pidfile in (PIDFILE, Path("/var/run/docker.pid")):
         try:
-            pid = int(pidfile.read_text().strip())
-            exe = Path(os.readlink(f"/proc/{pid}/exe"))
-            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            pids.append(int(pidfile.read_text().strip()))
         except (OSError, ValueError):
             continue
-        if exe.name == "dockerd" and exe.exists():
-            path = next((e[5:].decode() for e in environ if e.startswith(b"PATH=")), _SYSTEM_PATH)
-            return exe, path
-    raise CourseError(
-        "The node image is built from the running engine's own binaries, and no local dockerd was found.",
-        "Run the course on the machine where the engine runs (course engine start starts one).",
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) not in pids:
+            try:
+                if (entry / "comm").read_text().strip() == "dockerd":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _release(version: str) -> str:
+    """``28.5.2`` from ``28.5.2+dfsg4`` or ``Docker version 28.5.2+dfsg4, build ...``."""
+    found = re.search(r"(\d+\.\d+\.\d+)", version)
+    return found.group(1) if found else version
+
+
+def running_dockerd(version: str | None = None) -> tuple[Path, str]:
+    """The binary of a dockerd running on this machine (of ``version``, when given) and its PATH.
+
+    Raises:
+        NoLocalEngine: none runs here (Docker Desktop, an engine elsewhere), none of that version, or
+            this user may not read it (the engine's process is root's). The message says which.
+    """
+    unreadable, others = [], []
+    for pid in _dockerd_pids():
+        try:
+            exe = Path(os.readlink(f"/proc/{pid}/exe"))
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        except PermissionError:
+            unreadable.append(pid)
+            continue
+        except (OSError, ValueError):
+            continue
+        if exe.name != "dockerd" or not exe.exists():
+            continue
+        if version is not None:
+            said = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=False)
+            if _release(said.stdout) != _release(version):
+                others.append(f"{_release(said.stdout) or '?'} (pid {pid})")
+                continue
+        path = next((e[5:].decode() for e in environ if e.startswith(b"PATH=")), _SYSTEM_PATH)
+        return exe, path
+    if unreadable:
+        raise NoLocalEngine(
+            f"The engine's dockerd (pid {', '.join(map(str, unreadable))}) belongs to another user, so "
+            f"this user ({getpass.getuser()}) cannot read its binaries.",
+            "That is expected for a learner who is not root.",
+        )
+    if others:
+        raise NoLocalEngine(
+            f"The dockerd running here is Docker {', '.join(others)}, not the engine's {version}.",
+            "The engine the course talks to runs elsewhere.",
+        )
+    raise NoLocalEngine(
+        "No dockerd runs on this machine: the engine runs elsewhere (Docker Desktop's VM, DOCKER_HOST).",
+        "That is expected with Docker Desktop.",
     )
 
 
-def binaries() -> dict[str, str]:
+def binaries(version: str | None = None) -> dict[str, str]:
     """``{name in the image: path here}``: the running engine's binaries, then the tools."""
-    dockerd, path = running_dockerd()
+    dockerd, path = running_dockerd(version)
     engine_path = os.pathsep.join([str(dockerd.parent), path, _SYSTEM_PATH])
     found = {"dockerd": str(dockerd)}
     for name in ENGINE_BINARIES[1:]:
@@ -92,9 +158,9 @@ def _libraries(paths: list[str]) -> set[str]:
     return found
 
 
-def node_image_tar() -> tuple[bytes, str]:
+def node_image_tar(version: str | None = None) -> tuple[bytes, str]:
     """The root filesystem of the node image as a tar, and a digest of its binaries."""
-    found = binaries()
+    found = binaries(version)
     modules = xtables_dir()
     if not BUSYBOX.exists():
         raise CourseError(f"The node image needs {BUSYBOX}.", "apt-get install busybox-static")
@@ -125,23 +191,106 @@ def node_image_tar() -> tuple[bytes, str]:
 
 
 def build_node_image(host: str | None = None) -> str:
-    """Build ``course/node`` (cached by binary digest) and return its name.
+    """Make sure the engine has ``course/node`` for its version, and return its name.
 
-    Similar to ``tar -c rootfs | docker import - course/node``; nodes run it with ``dockerd ...``.
+    Tried in order (see the module's docstring): the running engine's binaries (cached by their
+    digest), an image already on the engine, ``docker:<version>-dind`` from a registry. Similar to
+    ``tar -c rootfs | docker import - course/node``, or ``docker pull docker:29.7.2-dind`` and
+    ``docker tag``. ``node_image_source(host)`` then says where it came from.
     """
-    client(host)  # fail fast, with the fix, when no engine answers
-    if shutil.which("ldd") is None:
-        raise CourseError(
-            "ldd is missing, so the node image cannot be assembled.", "apt-get install libc-bin"
-        )
+    engine = client(host)  # fail fast, with the fix, when no engine answers
+    where = host or address()
+    version = engine.version()["Version"]
     try:
-        data, digest = node_image_tar()
-    except CourseError:
-        # no local dockerd to copy (a classroom learner's server, whose engine runs next door): an
-        # image put there for it (course classroom start loads one) is used as it is
-        if not client(host).images.list(name=NODE_IMAGE):
-            raise
+        if shutil.which("ldd") is None:
+            raise NoLocalEngine(
+                "ldd is missing, so the node image cannot be assembled.", "apt-get install libc-bin"
+            )
+        data, digest = node_image_tar(version)
+    except NoLocalEngine as local:
+        if engine.images.list(name=NODE_IMAGE):
+            _source[where] = "the course/node image already on the engine"
+            return NODE_IMAGE
+        pulled = _pull_dind(engine, version)
+        if pulled is None:
+            raise CourseError(
+                "The simulated hosts need the node image course/node, and it cannot be made here. "
+                f"{local.what} Nor could docker:{_release(version)}-dind be pulled from "
+                f"{os.environ.get(REGISTRY_SETTING) or 'Docker Hub'}.",
+                "Bring the image as a file: where the course runs as root on an engine of the same version, "
+                "run `course images export course-images.tar`; here, run `course images import "
+                f"course-images.tar`. Or set {REGISTRY_SETTING} to a registry that has "
+                "docker:<version>-dind.",
+            ) from local
+        _source[where] = f"{pulled}, pulled ({local.what})"
         return NODE_IMAGE
     changes = ["ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"LABEL {IMAGE_LABEL}=node"]
     import_rootfs(NODE_IMAGE, data, f"{IMAGE_LABEL}.binaries", digest, changes, host)
+    _source[where] = "the running engine's own binaries"
     return NODE_IMAGE
+
+
+def node_image_source(host: str | None = None) -> str:
+    """Where ``build_node_image(host)`` got the node image: binaries, the engine, or a registry pull."""
+    return _source.get(host or address(), "not made yet")
+
+
+def dind_reference(version: str, registry: str | None = None) -> str:
+    """``docker:29.7.2-dind``, or ``127.0.0.1:5000/docker:29.7.2-dind`` with a registry named."""
+    name = f"docker:{_release(version)}-dind"
+    return f"{registry.rstrip('/')}/{name}" if registry else name
+
+
+def _pull_dind(engine: docker.DockerClient, version: str) -> str | None:
+    """``docker pull`` the dind image of ``version`` and tag it ``course/node``; None when it fails."""
+    reference = dind_reference(version, os.environ.get(REGISTRY_SETTING))
+    repository, tag = reference.rsplit(":", 1)
+    try:
+        image = engine.images.pull(repository, tag=tag)
+    except (docker.errors.APIError, docker.errors.DockerException):
+        return None
+    image.tag(*NODE_IMAGE.split(":"))
+    return reference
+
+
+def export_images(path: str, host: str | None = None) -> str:
+    """Write the lab and node images to one file, for an engine that cannot make them.
+
+    Similar to ``docker save -o FILE course/lab course/node``.
+    """
+    from .images import LAB_IMAGE, build_lab_image
+
+    build_lab_image()
+    build_node_image(host)
+    engine = client(host)
+    # GET /images/get?names=A&names=B: both in one file (the SDK's get_image takes one name)
+    api = engine.api
+    answer = api._get(api._url("/images/get"), params={"names": [LAB_IMAGE, NODE_IMAGE]}, stream=True)
+    with open(path, "wb") as out:
+        for chunk in api._stream_raw_result(answer, chunk_size=1 << 20, decode=False):
+            out.write(chunk)
+    return f"Wrote {LAB_IMAGE} and {NODE_IMAGE} (Docker {engine.version()['Version']}) to {path}."
+
+
+def import_images(path: str, host: str | None = None) -> str:
+    """Load an image file made by ``export_images``: ``docker load -i FILE``."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise CourseError(
+            f"Cannot read {path} ({exc.strerror}).", "Name the file course images export wrote."
+        ) from exc
+    try:
+        loaded = client(host).images.load(data)
+    except docker.errors.APIError as exc:
+        raise CourseError(
+            f"The engine refused {path}: {exc.explanation}.",
+            "Export the file again with course images export.",
+        ) from exc
+    tags = sorted(tag for image in loaded for tag in image.tags)
+    if NODE_IMAGE not in tags:
+        raise CourseError(
+            f"{path} holds {', '.join(tags) or 'no tagged image'}, not {NODE_IMAGE}.",
+            "Make it with course images export, where the course runs as root.",
+        )
+    return f"Loaded {', '.join(tags)} from {path}."

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from . import firewall, hostview
 from .busy import progress as busy
 from .lab import Lab
 from .parallel import parallel
@@ -106,8 +107,32 @@ def _nets_between(snap: Snapshot, src: str, dst: str) -> set[str]:
     return snap.endpoints_of(src).keys() & snap.endpoints_of(dst).keys()
 
 
-def probe(lab: Lab, snap: Snapshot, src: str, dst: str) -> Probe:
-    """Probe one ordered pair; ``snap`` supplies the addresses (one engine read for the matrix)."""
+def _bridge(snap: Snapshot, container: str) -> tuple[str, str] | None:
+    """The Linux bridge and address of the container's first bridge network, if it has one."""
+    for net, ep in snap.endpoints_of(container).items():
+        bridge = snap.network(net).bridge
+        if bridge and ep.ip:
+            return bridge, ep.ip
+    return None
+
+
+def _dropped_by(rules: firewall.Rules | None, snap: Snapshot, src: str, dst: str) -> str:
+    """Which of the engine host's rules drops a new ping from src's bridge to dst's (read, not assumed)."""
+    there, here = _bridge(snap, dst), _bridge(snap, src)
+    if rules is None or there is None or here is None:
+        return "dropped between the bridges"
+    found = rules.trace(firewall.Packet(here[0], there[0], here[1], there[1]))
+    if not found.dropped:
+        return "the engine host's rules let it through, yet it did not answer"
+    return f"dropped by the {found.backend} rule in {found.chain}"
+
+
+def probe(lab: Lab, snap: Snapshot, src: str, dst: str, rules: firewall.Rules | None = None) -> Probe:
+    """Probe one ordered pair; ``snap`` supplies the addresses (one engine read for the matrix).
+
+    ``rules`` (``hostview.rules()``) name the firewall rule that drops a packet between two bridges;
+    without them they are read from the engine host when needed.
+    """
     ip, shared = _best_ip(snap, src, dst)
     resolved = lab.resolve(src, dst)
     by_ip = bool(ip) and lab.ping(src, ip)
@@ -127,7 +152,9 @@ def probe(lab: Lab, snap: Snapshot, src: str, dst: str) -> Probe:
         elif shared:
             reasons.append(f"{ip} did not answer")
         else:
-            reasons.append(f"{ip} is on another bridge: dropped by the DOCKER-ISOLATION rules")
+            if rules is None:
+                rules = hostview.rules(lab.host)
+            reasons.append(f"{ip} is on another bridge: {_dropped_by(rules, snap, src, dst)}")
     return Probe(src, dst, resolved, by_name, by_ip, ip, "; ".join(reasons))
 
 
@@ -141,10 +168,12 @@ def reachability(lab: Lab, containers: list[str] | None = None) -> Reachability:
     running = [c.name for c in snap.containers if c.state == "running"]
     names = tuple(sorted(containers or running))
     pairs = [(s, d) for s in names for d in names if s != d]
+    apart = any(not _best_ip(snap, s, d)[1] for s, d in pairs)
+    rules = hostview.rules(lab.host) if apart else None  # read once, for every pair across bridges
     with busy(f"probing {len(pairs)} pairs by name and by IP", len(pairs)) as shown, lab.muted():
 
         def one(pair: tuple[str, str]) -> Probe:
-            found = probe(lab, snap, *pair)
+            found = probe(lab, snap, *pair, rules=rules)
             shown.step(f"{pair[0]} -> {pair[1]}: {found.code}")
             return found
 

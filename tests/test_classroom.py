@@ -100,19 +100,3 @@ def test_each_learner_sees_only_their_own_engine_and_a_reset_keeps_notebooks(eng
     assert classroom.class_progress(["t-ann"]).splitlines()[1].split()[-1] == "2/10"  # progress kept too
     assert _docker(ann_server, "image", "ls", "-q", LAB_IMAGE)[1] != ""  # images stay
     assert _docker(bob_server, "info", "--format", "{{.Containers}}") == (0, "0")
-
-
-def test_with_no_local_dockerd_the_node_image_on_the_engine_is_used_or_the_fix_is_said(engine, monkeypatch):
-    """A learner's server sees no dockerd to copy: it uses the node image its engine was given, and
-    where there is none, says how to get one (not a bare ImageNotFound)."""
-    from course import node_image
-
-    def no_dockerd():
-        raise CourseError("no local dockerd was found.", "Run the course where the engine runs.")
-
-    engine.images.get(build_node_image())  # on the engine, as course classroom start leaves it
-    monkeypatch.setattr(node_image, "running_dockerd", no_dockerd)
-    assert node_image.build_node_image() == node_image.NODE_IMAGE
-    monkeypatch.setattr(node_image, "NODE_IMAGE", "course/t-absent:latest")
-    with pytest.raises(CourseError, match="no local dockerd was found"):
-        node_image.build_node_image()

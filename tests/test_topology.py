@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from course import widgets
+from course import hostview, widgets
 from course.diagram import colour, draw, library
 from course.reachability import reachability
 from course.topology import build, diff, snapshot
@@ -135,7 +135,13 @@ def test_widget_plain_results_for_red_blue(red_blue):
     assert matrix["t-ubuntu4", "t-ubuntu3"].code == "name+ip"
     assert matrix["t-ubuntu4", "t-ubuntu2"].code == "none"
     assert "no DNS entry (no network in common)" in matrix["t-ubuntu4", "t-ubuntu2"].reason
-    assert "DOCKER-ISOLATION" in matrix["t-ubuntu4", "t-ubuntu2"].reason
+    # the reason names the chain the engine host's own rules drop it in (each engine has its own)
+    snap = snapshot(red_blue)
+    blue, red = snap.network("blue").bridge, snap.network("red").bridge
+    ip4, ip2 = red_blue.addresses("t-ubuntu4")["blue"], red_blue.addresses("t-ubuntu2")["red"]
+    trace = hostview.forward_trace(blue, red, ip4, ip2)
+    assert trace.dropped and red in trace.rule
+    assert f"dropped by the {trace.backend} rule in {trace.chain}" in matrix["t-ubuntu4", "t-ubuntu2"].reason
     assert sum(p.code == "name+ip" for p in matrix.probes) == 4  # two pairs per network, both ways
     red_blue.connect("t-ubuntu1", "blue")
     after = reachability(red_blue)

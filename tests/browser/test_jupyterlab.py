@@ -8,7 +8,8 @@ topology draws.
 
 JupyterLab runs on loopback with a token, on copies of the notebooks (it autosaves), with its own
 Jupyter folders (so the learner's settings and trust database are not touched) and, as on a learner's
-machine, without ``COURSE_SOLUTIONS``.
+machine, without ``COURSE_SOLUTIONS``: so this is also the learner's Run All, and after every notebook no
+exercise may be solved for them (each ``%%solution`` cell only says where the solution is).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def jupyterlab(engine, tmp_path_factory):
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"JupyterLab did not start: {(home / 'jupyterlab.log').read_text()[-2000:]}")
                 time.sleep(0.5)
-        yield base, token
+        yield base, token, home / "progress.json"
     finally:
         server.terminate()
         try:
@@ -103,7 +104,7 @@ def jupyterlab(engine, tmp_path_factory):
 
 
 def _open(browser, jupyterlab, notebook: str):
-    base, token = jupyterlab
+    base, token, _ = jupyterlab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     seen = watch(page)
     workspace = "w" + secrets.token_hex(4)  # a fresh workspace: no restored tabs hide the notebook
@@ -167,6 +168,10 @@ def test_run_all_in_jupyterlab(browser, jupyterlab, notebook):
     shown = page.locator(".jp-CodeCell").evaluate_all(
         "cells => cells.map(c => c.querySelectorAll('.jp-OutputArea-output').length > 0)"
     )
+    texts = page.locator(".jp-CodeCell").evaluate_all(
+        "cells => cells.map(c => [...c.querySelectorAll('.jp-OutputArea-output')]"
+        ".map(o => o.textContent).join(''))"
+    )
     errors = page.locator(ERRORS).all_inner_texts()
     diagrams = page.evaluate(DIAGRAMS_JS)
     widgets, broken = _widgets(page)
@@ -187,6 +192,14 @@ def test_run_all_in_jupyterlab(browser, jupyterlab, notebook):
     assert diagrams and all(d["canvas"] and d["inked"] > 2000 for d in diagrams)
     assert broken == [] and widgets == views, f"{widgets} widgets drawn of {views}; failed: {broken}"
     assert seen.problems() == []
+    # as a learner runs it: every solution cell only points at the solution, and nothing is solved
+    solutions = [i for i, c in enumerate(cells) if "solution" in c.get("metadata", {}).get("tags", [])]
+    assert all(texts[i].startswith("This cell holds the solution.") for i in solutions), [
+        texts[i] for i in solutions
+    ]
+    progress = jupyterlab[2]
+    solved = json.loads(progress.read_text()).get("exercises", {}) if progress.exists() else {}
+    assert [key for key, entry in solved.items() if entry.get("ok")] == []
 
 
 def _graph(page, cell_text: str) -> dict:

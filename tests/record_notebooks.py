@@ -1,0 +1,43 @@
+"""Re-record the committed outputs of notebooks (``make record``, or ``python tests/record_notebooks.py 03``).
+
+The outputs nbval compares are the ones a learner first sees: each notebook is run top to bottom as a
+learner's Run All runs it (``COURSE_SOLUTIONS`` unset, so no exercise is solved; a progress file of its
+own), on the engine that answers, and written back in place. Run it on a fresh engine of the newest
+version CI tests, with nothing else on it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def record(path: Path) -> None:
+    """Run ``path`` as a learner would and write its outputs back."""
+    nb = nbformat.read(path, as_version=4)
+    where = {"metadata": {"path": str(NOTEBOOKS)}}
+    NotebookClient(nb, timeout=1200, kernel_name="python3", resources=where).execute()
+    nbformat.write(nb, path)
+
+
+def main(prefixes: list[str]) -> int:
+    os.environ.pop("COURSE_SOLUTIONS", None)
+    every = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    chosen = [p for p in every if not prefixes or p.name[:2] in prefixes]
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["COURSE_PROGRESS"] = str(Path(folder) / "progress.json")
+        for path in chosen:
+            print(f"recording {path.name}", flush=True)
+            record(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,36 @@
+"""Where the simulated hosts' node image comes from, on the real engine.
+
+The registry path and the errors of a learner who cannot read root's dockerd are in
+``tests/scenarios/test_learner_not_root.py``, run as such a learner.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from course import node_image
+from course.errors import CourseError
+from course.images import LAB_IMAGE
+
+pytestmark = pytest.mark.integration
+
+
+def test_as_root_the_node_image_is_made_from_the_running_engines_own_binaries(engine):
+    assert node_image.build_node_image() == node_image.NODE_IMAGE
+    assert node_image.node_image_source() == "the running engine's own binaries"
+    exe, _ = node_image.running_dockerd(engine.version()["Version"])
+    assert exe.name == "dockerd"
+
+
+def test_an_exported_file_brings_both_images_to_an_engine_and_a_wrong_file_is_refused(engine, tmp_path):
+    made = tmp_path / "course-images.tar"
+    said = node_image.export_images(str(made))
+    assert str(made) in said and made.stat().st_size > 10_000_000
+    before = engine.images.get(node_image.NODE_IMAGE).id
+    engine.images.remove(node_image.NODE_IMAGE)  # as on an engine that has never had it
+    assert not engine.images.list(name=node_image.NODE_IMAGE)
+    assert "course/node:latest" in node_image.import_images(str(made))
+    assert engine.images.get(node_image.NODE_IMAGE).id == before  # the engine reports the same image
+    assert engine.images.get(LAB_IMAGE)
+    with pytest.raises(CourseError, match="Cannot read"):
+        node_image.import_images(str(tmp_path / "absent.tar"))
