@@ -184,9 +184,9 @@ def start(
             "The nftables firewall backend is offered here with Docker 29 only.",
             "Start it with: course engine start --engine 29 --firewall nftables",
         )
+    chosen = engines.prepare(name or engines.DEFAULT, archive, sha256, firewall)  # before stopping the old
     if running is not None:
         stop()
-    chosen = engines.prepare(name or engines.DEFAULT, archive, sha256, firewall)
     for folder in (chosen.data_root, chosen.exec_root, LOGFILE.parent):
         folder.mkdir(parents=True, exist_ok=True)
     argv = ["dockerd", "--pidfile", str(PIDFILE), *DOCKERD_ARGS]
