@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,27 @@ def _as_learner(argv: list[str], home: Path, cwd: Path, **env: str) -> subproces
         text=True,
         timeout=1800,
     )
+
+
+def _learners_venv(home: Path) -> Path:
+    """A virtual environment of the learner's own, with this run's packages copied in.
+
+    This run's interpreter may sit where the learner cannot go (root's home), so the learner's comes from
+    the system's Python of the same version; the packages are copied rather than downloaded again.
+    """
+    system = Path("/usr/bin/python3")
+    said = subprocess.run(
+        [system, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True
+    )
+    if said.stdout.strip() != str(sys.version_info[:2]):
+        pytest.skip(f"the system's Python is not this run's {sys.version_info[:2]}: no packages to copy")
+    venv = home / ".venv"
+    shutil.rmtree(venv, ignore_errors=True)
+    subprocess.run([system, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    shutil.copytree(sysconfig.get_paths()["purelib"], site, dirs_exist_ok=True, symlinks=True)
+    subprocess.run(["chown", "-R", f"{LEARNER}:{LEARNER}", str(venv)], check=True)
+    return venv / "bin" / "python"
 
 
 @pytest.fixture(scope="module")
