@@ -184,7 +184,11 @@ class LearnerEngine:
         code, out = self.docker("load", "-i", "/tmp/image.tar")
         box.exec_run(["rm", "-f", "/tmp/image.tar"])
         if code != 0:
-            raise CourseError(f"Could not load {image} into {self.learner}'s engine: {out.strip()}", "")
+            raise CourseError(
+                f"Could not load {image} into {self.learner}'s engine: {out.strip()}.",
+                f"Check that it answers and has disk space (docker logs {self.container_name}), "
+                f"then run course classroom start {self.learner} again.",
+            )
 
     def reset(self) -> Reset:
         """Remove every container, network and volume in the learner's engine (and leave any swarm);
@@ -207,7 +211,9 @@ class LearnerEngine:
                 code, out = self.docker(*removers[kind], *names)
                 if code != 0:
                     raise CourseError(
-                        f"Could not remove {kind} in {self.learner}'s engine: {out.strip()}", ""
+                        f"Could not remove {kind} in {self.learner}'s engine: {out.strip()}.",
+                        f"Run course classroom reset {self.learner} again; if it fails the same way, "
+                        f"course classroom remove {self.learner} removes the whole engine (notebooks too).",
                     )
             removed[kind] = names
         return Reset(self.learner, **removed)

@@ -47,7 +47,10 @@ def start_engine_container(
     except docker.errors.APIError as exc:
         box.remove(force=True)
         if "operation not permitted" not in str(exc.explanation):
-            raise EngineError(f"Could not start {what}: {exc.explanation}.", "") from exc
+            raise EngineError(
+                f"Could not start {what}: {exc.explanation}.",
+                "Fix what the engine names (course doctor checks the usual causes), then run the step again.",
+            ) from exc
     # --privileged was refused: this machine's capability bounding set lacks one it grants.
     with engine_call(f"create {what} without --privileged"):
         box = host.containers.create(image, argv, volumes=volumes | CGROUP, **FALLBACK, **options)

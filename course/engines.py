@@ -274,7 +274,11 @@ def _download_and_unpack(suite: str, root: Path) -> None:
     for deb in sorted(debs.glob("*.deb")):
         done = subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], capture_output=True, text=True)
         if done.returncode != 0:
-            raise EngineStartFailed(f"Could not unpack {deb.name}.", done.stderr.strip()[-400:])
+            raise EngineStartFailed(
+                f"Could not unpack {deb.name}.",
+                f"Check the free space under {root.parent} (df -h), then run course engine start again: "
+                f"it downloads the packages anew. dpkg-deb said:\n{done.stderr.strip()[-400:]}",
+            )
 
 
 def _apt(args: list[str], cwd: Path | None = None) -> None:
@@ -284,7 +288,8 @@ def _apt(args: list[str], cwd: Path | None = None) -> None:
     if done.returncode != 0:
         raise EngineStartFailed(
             f"apt-get {' '.join(a for a in args if not a.startswith(('-o', 'Dir', 'APT')))} failed.",
-            done.stderr.strip()[-400:],
+            f"Check that this machine reaches {debian_uri()}, then run course engine start again. "
+            f"apt-get said:\n{done.stderr.strip()[-400:]}",
         )
 
 

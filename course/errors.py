@@ -16,6 +16,8 @@ class CourseError(Exception):
     """Base of every expected failure: what happened, then what to do about it."""
 
     def __init__(self, what: str, fix: str) -> None:
+        if not fix.strip():  # a learner who meets it must be told what to do: a bug in the course
+            raise ValueError(f"CourseError({what!r}) needs a fix: say what the learner should do.")
         self.what = what
         self.fix = fix
         super().__init__(f"{what} {fix}")

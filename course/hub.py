@@ -67,7 +67,11 @@ def ensure_proxy() -> Path:
         done = subprocess.run(["npm", "install", "--silent", "--prefix", str(PROXY.parents[2]),
                                "configurable-http-proxy@5"], capture_output=True, text=True)  # fmt: skip
         if done.returncode != 0:
-            raise CourseError(f"npm could not install configurable-http-proxy: {done.stderr[-500:]}", "")
+            raise CourseError(
+                "npm could not install configurable-http-proxy.",
+                "Check that npm reaches its registry (npm ping), then run course classroom hub again. "
+                f"It said:\n{done.stderr[-500:]}",
+            )
     return PROXY
 
 

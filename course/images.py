@@ -96,7 +96,10 @@ def import_rootfs(
             data, repository=repo, tag=tag, changes=[*changes, f"LABEL {digest_label}={digest}"]
         )
     except docker.errors.APIError as exc:
-        raise EngineError(f"The engine refused to import {image}: {exc.explanation}.", "") from exc
+        raise EngineError(
+            f"The engine refused to import {image}: {exc.explanation}.",
+            "Fix what the engine names (docker system df shows its disk use), then run the step again.",
+        ) from exc
     made = engine.images.get(image)
     if have is not None and have.id != made.id:
         # the image it replaces would stay behind untagged (hundreds of MB for the node and learner

@@ -52,7 +52,11 @@ def _inputs() -> str:
 def _run(argv: list[str], what: str) -> None:
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode != 0:
-        raise CourseError(f"Building the learner image: {what} failed:\n{done.stderr[-1500:]}", "")
+        raise CourseError(
+            f"Building the learner image: {what} failed.",
+            "Fix what it says below (for pip: the network or the package index), then run course "
+            f"classroom hub again. It said:\n{done.stderr[-1500:]}",
+        )
 
 
 def _install(rootfs: Path) -> None:

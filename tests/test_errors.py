@@ -1,9 +1,13 @@
 """Every expected failure is one sentence of what happened and one of what to do."""
 
+import ast
+from pathlib import Path
+
 import docker
 import pytest
 import requests
 
+import course
 from course import engine
 from course.errors import (
     CourseError,
@@ -77,3 +81,64 @@ def test_a_cluster_used_before_up_says_to_start_it(tmp_path, monkeypatch):
         cluster.container_name("node7")
     assert cluster.container_name("node2") == "t-unstarted-node2"
     assert cluster.underlay == "t-unstarted-underlay"
+
+
+def test_an_empty_fix_is_a_programming_error():
+    with pytest.raises(ValueError, match="needs a fix"):
+        CourseError("Something happened.", "")
+    with pytest.raises(ValueError, match="needs a fix"):
+        CourseError("Something happened.", "  \n")
+
+
+def _fix_positions(modules: list[ast.Module]) -> dict[str, int | None]:
+    """Each CourseError subclass -> where its fix is among the positional arguments.
+
+    None when the class writes its own fix (an ``__init__`` without a ``fix`` parameter). A class
+    without ``__init__`` takes its base's; the subclasses are found by walking every class in the package.
+    """
+    classes = {
+        node.name: node for module in modules for node in ast.walk(module) if isinstance(node, ast.ClassDef)
+    }
+    positions: dict[str, int | None] = {"CourseError": 1}
+    grew = True
+    while grew:  # a subclass may be defined before its base is known
+        grew = False
+        for name, node in classes.items():
+            bases = [b.id for b in node.bases if isinstance(b, ast.Name) and b.id in positions]
+            if name in positions or not bases:
+                continue
+            inits = [f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"]
+            if not inits:
+                positions[name] = positions[bases[0]]
+            else:
+                params = [a.arg for a in inits[0].args.args[1:]]
+                positions[name] = params.index("fix") if "fix" in params else None
+            grew = True
+    return positions
+
+
+def _is_empty_text(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return not node.value.strip()
+    return isinstance(node, ast.JoinedStr) and not node.values
+
+
+def test_every_course_error_raised_in_the_package_has_a_fix():
+    package = Path(course.__file__).parent
+    modules = {path: ast.parse(path.read_text(), str(path)) for path in sorted(package.rglob("*.py"))}
+    positions = _fix_positions(list(modules.values()))
+    assert {"EngineError", "TimedOut", "NoLocalEngine"} <= positions.keys()
+    checked, empty = 0, []
+    for path, module in modules.items():
+        for call in (n for n in ast.walk(module) if isinstance(n, ast.Call)):
+            func = call.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if positions.get(name) is None:
+                continue
+            given = [k.value for k in call.keywords if k.arg == "fix"]
+            if len(call.args) > positions[name] and not isinstance(call.args[positions[name]], ast.Starred):
+                given.append(call.args[positions[name]])
+            checked += 1
+            empty += [f"{path.name}:{call.lineno} {name}" for fix in given if _is_empty_text(fix)]
+    assert checked > 30  # the walk found the package's errors, not none of them
+    assert not empty, "These errors tell the learner nothing to do; give each a fix: " + ", ".join(empty)
