@@ -4,13 +4,21 @@ A notebook starts with ``from course import *`` and ``library()``; the names bel
 introduced, one at a time, where a lesson first needs them.
 """
 
-from . import behaviours, doctor, exercises, hostview, progress, solutions, widgets
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from . import behaviours, doctor, exercises, hostview, progress, solutions
 from .cleanup import reset
-from .diagram import draw, library
 from .errors import CourseError
 from .lab import Lab
 from .reachability import reachability
 from .topology import diff, snapshot
+
+if TYPE_CHECKING:
+    from . import widgets
+    from .diagram import draw, library
 
 solutions.register()  # %%solution cells, in a notebook
 
@@ -30,3 +38,18 @@ __all__ = [
     "snapshot",
     "widgets",
 ]
+
+# Loaded on first use: they need ipywidgets and pyvis, which the ``course`` command never does.
+_DISPLAY = {"widgets": ("widgets", None), "draw": ("diagram", "draw"), "library": ("diagram", "library")}
+
+
+def __getattr__(name: str) -> object:
+    """``widgets``, ``draw`` and ``library``, imported when a notebook first asks for them (PEP 562)."""
+    if name not in _DISPLAY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = _DISPLAY[name]
+    # import_module, not ``from . import``: that would ask this __getattr__ for the name again
+    found = import_module(f".{module}", __name__)
+    value = found if attribute is None else getattr(found, attribute)
+    globals()[name] = value
+    return value

@@ -11,8 +11,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import ipywidgets as w
-
 
 def _in_kernel() -> bool:
     try:
@@ -23,15 +21,21 @@ def _in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-class Progress(w.VBox):
-    """A bar with a phase line; ``step()`` advances it, ``phase`` says what is happening now."""
+class Progress:
+    """A bar with a phase line; ``step()`` advances it, ``phase`` says what is happening now.
+
+    It holds its widgets rather than being one, so ipywidgets loads only when a notebook shows one:
+    every ``import course``, the CLI's included, imports this module.
+    """
 
     def __init__(self, what: str, total: int) -> None:
+        import ipywidgets as w
+
         self.what = what
         self.bar = w.IntProgress(value=0, min=0, max=max(total, 1), description="", bar_style="info")
         self.line = w.Label(value=f"{what}: starting")
+        self.box = w.VBox([self.bar, self.line])
         self._start = time.monotonic()
-        super().__init__([self.bar, self.line])
 
     def step(self, phase: str, by: int = 1) -> None:
         """One more part done (``by`` parts); ``phase`` is shown as what happens next."""
@@ -45,7 +49,7 @@ class Progress(w.VBox):
         self.line.value = f"{self.what}: {'stopped by an error' if failed else 'done'} in {took:.1f} s"
 
     def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle = self.box._repr_mimebundle_(**kwargs)
         if isinstance(bundle, tuple):
             bundle = bundle[0]
         bundle["text/plain"] = f"(progress: {self.what})"

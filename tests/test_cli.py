@@ -66,3 +66,28 @@ def test_engine_start_uses_a_running_engine_and_touches_nothing(engine):
     assert "already running" in done.stdout and "using it" in done.stdout
     assert engine_mod._course_dockerd() == pid  # the same dockerd still serves (no restart)
     assert sorted((c.id, c.status) for c in engine.containers.list(all=True)) == before
+
+
+def _loaded_after(code: str) -> str:
+    """The ipywidgets and pyvis modules a fresh interpreter holds after running ``code``."""
+    listing = "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ipywidgets', 'pyvis')))"
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys; {code}; {listing}"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_the_command_loads_no_notebook_display_library():
+    assert _loaded_after("import course.cli") == "[]"
+
+
+def test_the_notebooks_import_line_gives_the_display_helpers_when_asked():
+    assert _loaded_after("import course") == "[]"
+    line = (  # as every notebook has it
+        "from course import Lab, diff, doctor, draw, exercises, hostview, library, reachability, snapshot, "
+        "widgets"
+    )
+    check = "import course.diagram; assert draw is course.diagram.draw and library is course.diagram.library"
+    assert "pyvis.network" in _loaded_after(f"{line}; {check}")
+    assert "ipywidgets" in _loaded_after("from course import *; assert widgets.__name__ == 'course.widgets'")
