@@ -100,7 +100,7 @@ def learner(engine):
     shutil.rmtree(clone, ignore_errors=True)
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)  # git refuses others' repos
     subprocess.run(["chown", "-R", f"{LEARNER}:{LEARNER}", str(clone)], check=True)
-    python = Path(sys.executable)  # this run's environment, read-only for the learner
+    python = _learners_venv(home)
     seen = _as_learner(
         [str(python), "-c", "import docker, nbval, course"], home, clone, PYTHONPATH=str(clone)
     )
