@@ -18,7 +18,7 @@ from . import certs, underlay
 from .busy import progress as busy
 from .cleanup import Removed
 from .dind import start_engine_container
-from .engine import client, trust
+from .engine import address, client, trust
 from .errors import CourseError, EngineUnreachable, ForeignResource, engine_call
 from .images import KEEPALIVE, LAB_IMAGE, build_lab_image
 from .lab import ExecResult, Lab, find_container
@@ -26,6 +26,7 @@ from .names import check_name, owner
 from .node_image import build_node_image
 from .parallel import parallel
 from .topology import ClusterSnapshot, snapshot
+from .tunnel import Tunnel
 from .waiting import until
 
 ENGINE_PORT = certs.PORT
@@ -71,6 +72,7 @@ class Cluster:
         # Scoped by the cluster's name, so a notebook's, a test's and a bench's clusters never collide;
         # the hostnames (node1, node2, ...) are what the lessons talk about.
         self.underlay = f"{self.lab.name}-underlay"
+        self._tunnels: dict[str, Tunnel] = {}  # node name -> its engine's port, when the engine is elsewhere
 
     def __enter__(self) -> Cluster:
         return self
@@ -137,6 +139,11 @@ class Cluster:
         for node in self.nodes:
             if node.name == name:
                 return node
+        if name in self.names:  # a real node, but up() did not bring the cluster up (or down() took it)
+            raise CourseError(
+                f"{name} is not running: the simulated hosts are not up.",
+                "Run the cell with cluster.up() again; if it fails, its error says why.",
+            )
         raise CourseError(f"No node {name!r} in this cluster.", f"Its nodes are {', '.join(self.names)}.")
 
     def lab_on(self, name: str) -> Lab:
@@ -248,6 +255,9 @@ class Cluster:
     def down(self) -> Removed:
         """Remove the nodes, their volumes and the underlay: everything the cluster made."""
         self.nodes = []
+        for tunnel in self._tunnels.values():
+            tunnel.close()
+        self._tunnels.clear()
         return self.lab.cleanup()
 
     # --- inside -----------------------------------------------------------------
@@ -283,7 +293,15 @@ class Cluster:
     def _wait(self, host: docker.DockerClient, name: str, timeout: float) -> Node:
         box = self.container(name)
         ip = box.attrs["NetworkSettings"]["Networks"][self.underlay]["IPAddress"]
-        port = box.attrs["NetworkSettings"]["Ports"][f"{ENGINE_PORT}/tcp"][0]["HostPort"]
+        if (self.lab.host or address()).startswith("unix://"):
+            # the engine's loopback is ours (this machine, Docker Desktop's forwarding, a shared namespace)
+            port = box.attrs["NetworkSettings"]["Ports"][f"{ENGINE_PORT}/tcp"][0]["HostPort"]
+        else:  # an engine elsewhere: its loopback is not ours, so reach the port through the engine
+            old = self._tunnels.pop(name, None)
+            if old is not None:
+                old.close()
+            self._tunnels[name] = Tunnel(host.api, box.id, ENGINE_PORT)
+            port = self._tunnels[name].port
         url = f"tcp://127.0.0.1:{port}"
         trust(url, self.certs.tls())
         deadline = time.monotonic() + timeout

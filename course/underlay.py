@@ -24,7 +24,7 @@ UNDERLAY_RANGE = ipaddress.ip_network("10.99.0.0/16")
 
 
 def free_subnet(engine: docker.DockerClient, host: str | None = None) -> str:
-    """A /24 for the underlay that no network of the engine and no NAT rule on its host mentions.
+    """A /24 for the underlay that no network of the engine, no NAT rule and no address of its host mentions.
 
     Why the rules too: a MASQUERADE rule left behind by a removed network (dockerd leaves some when
     it stops, and an engine that was switched leaves all of its own) goes on matching its old subnet,
@@ -43,6 +43,12 @@ def free_subnet(engine: docker.DockerClient, host: str | None = None) -> str:
         rules = []  # no iptables to read on this host: the networks are all we can avoid
     for found in re.findall(r"-s (\d+\.\d+\.\d+\.\d+/\d+)", "\n".join(rules)):
         taken.append(ipaddress.ip_network(found, strict=False))
+    # and the engine host's own addresses: an engine that itself runs in a container (on another
+    # cluster's underlay) would otherwise route its own replies into the new bridge
+    for iface in hostview.host_interfaces(host):
+        for address in iface.addresses:
+            if ":" not in address:
+                taken.append(ipaddress.ip_interface(address).network)
     for candidate in UNDERLAY_RANGE.subnets(new_prefix=24):
         if not any(candidate.overlaps(t) for t in taken):
             return str(candidate)

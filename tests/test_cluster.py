@@ -18,6 +18,7 @@ import pytest
 from course import underlay
 from course.capture import capture
 from course.cluster import Cluster
+from course.errors import CourseError
 from course.images import KEEPALIVE, LAB_IMAGE
 from course.names import LABEL
 
@@ -178,3 +179,14 @@ def test_down_leaves_nothing_on_the_host(cluster, engine):
     assert not engine.containers.list(all=True, filters={"label": label})
     assert not engine.networks.list(filters={"label": label})
     assert not engine.volumes.list(filters={"label": label})
+
+
+def test_a_cluster_that_is_not_up_says_so_not_that_its_node_is_unknown(engine):
+    idle = Cluster("t-notup", size=2)
+    with pytest.raises(CourseError) as caught:
+        idle.node("node1")
+    assert "node1 is not running: the simulated hosts are not up" in str(caught.value)
+    assert "cluster.up()" in caught.value.fix
+    with pytest.raises(CourseError) as caught:
+        idle.node("node7")
+    assert str(caught.value) == "No node 'node7' in this cluster. Its nodes are node1, node2."
