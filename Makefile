@@ -23,7 +23,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 .PHONY: course test docs classroom lint unit setup stop clean record
 
 ## Open the course in JupyterLab, on the first notebook.
-course: setup
+course: setup $(VENV)/share/jupyter/lab/settings/overrides.json
 	$(BIN)/jupyter trust notebooks/*.ipynb
 	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00_setup.ipynb
 
@@ -58,6 +58,12 @@ $(CHROMIUM):
 ##   make record [NOTEBOOKS="03 04"]
 record: setup
 	$(BIN)/python tests/record_notebooks.py $(NOTEBOOKS)
+
+# This JupyterLab's defaults (the venv's own, never the learner's settings): no "get notified about
+# official Jupyter news?" prompt over the first notebook, and no fetching of news from the internet.
+$(VENV)/share/jupyter/lab/settings/overrides.json: $(VENV)/.installed
+	mkdir -p $(@D)
+	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $@
 
 ## Lint and format checks (no engine needed).
 lint: $(VENV)/.installed
