@@ -79,7 +79,7 @@ def _behaviour_checks() -> list[Check]:
 
 def _firewall_checks(info: dict) -> list[Check]:
     """The engine's firewall backend, and the one trap of the nftables backend on a host that ran iptables."""
-    backend = ((info.get("FirewallBackend") or {}).get("Driver") or "iptables").split("+")[0]
+    backend = hostview.backend_of(info)
     if backend != "nftables":
         return [
             Check(

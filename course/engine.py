@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import signal
 import subprocess
 from dataclasses import dataclass
@@ -162,6 +163,8 @@ def start(
     (``engines.unpacked_static``); ``firewall`` ``nftables`` starts it with ``--firewall-backend=nftables``.
     """
     running = started()
+    if name is None and firewall != "iptables":
+        name = "29"  # the one engine offered with another firewall backend
     wanted = None if name is None else (name, firewall)
     if answers() and (running is None or wanted in (None, running)):
         version = client().version()["Version"]
@@ -193,6 +196,7 @@ def start(
     argv += ["--data-root", str(chosen.data_root), "--exec-root", str(chosen.exec_root)]
     if firewall == "nftables":
         argv += ["--firewall-backend", "nftables"]
+        _restore_forward_policy()  # what an iptables engine of the course's left (it may have crashed)
     else:
         _remember_forward_policy()
     with LOGFILE.open("ab") as log:
@@ -254,22 +258,26 @@ def _remember_forward_policy() -> None:
     """Note the iptables FORWARD policy before an iptables-backend engine changes it (see POLICYFILE)."""
     if POLICYFILE.exists():
         return  # a course engine ran before and may have changed it: keep what was found first
-    done = subprocess.run(["iptables", "-S", "FORWARD"], capture_output=True, text=True, check=False)
-    first = done.stdout.splitlines()[:1]
-    if done.returncode == 0 and first and first[0].startswith("-P FORWARD "):
+    done = _iptables("-S", "FORWARD")
+    first = done.stdout.splitlines()[:1] if done else []
+    if first and first[0].startswith("-P FORWARD "):
         POLICYFILE.write_text(first[0].split()[2])
 
 
 def _restore_forward_policy() -> None:
-    policy = _read_text(POLICYFILE)
+    policy = engines.read_text(POLICYFILE)
     if policy in ("ACCEPT", "DROP"):
-        subprocess.run(["iptables", "-P", "FORWARD", policy], capture_output=True, check=False)
+        _iptables("-P", "FORWARD", policy)
     POLICYFILE.unlink(missing_ok=True)
 
 
-def _read_text(path: Path) -> str | None:
+def _iptables(*args: str) -> subprocess.CompletedProcess | None:
+    """Run the system's iptables (as the engine does), or None where it cannot run."""
+    found = shutil.which("iptables", path="/usr/sbin:/usr/bin:/sbin:/bin")
+    if found is None:
+        return None
     try:
-        return path.read_text().strip()
+        return subprocess.run([found, *args], capture_output=True, text=True, check=False)
     except OSError:
         return None
 
@@ -296,6 +304,7 @@ def stop(timeout: float = 30.0) -> str:
     if pid is None:
         PIDFILE.unlink(missing_ok=True)
         NAMEFILE.unlink(missing_ok=True)
+        _restore_forward_policy()  # the course's engine may have died: what it changed is put back
         return "No engine started by the course is running; nothing to stop."
     running = started()
     os.kill(pid, signal.SIGTERM)

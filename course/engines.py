@@ -83,7 +83,7 @@ def prepare(
     if firewall == "nftables" and shutil.which("nft", path="/usr/sbin:/usr/bin:/sbin:/bin") is None:
         missing.append("nftables")
     if name == "29":
-        install_debian_packages(missing)
+        install_debian_packages([p for p in missing if p != "runc"])  # the archive has its own (1.2+)
         root = unpacked_static(archive or os.environ.get(ARCHIVE_SETTING), sha256)
         return Engine(
             name,
@@ -143,9 +143,10 @@ def unpacked_static(archive: str | None, sha256: str | None = None) -> Path:
     ``sha256``, else ``COURSE_DOCKER_ARCHIVE_SHA256``, else the archive's line in a ``SHA256SUMS`` file
     beside it; an archive whose checksum is known and differs is refused.
     """
-    if not archive:  # no setting: a copy of the tested release unpacked before, from whichever archive
-        for unpacked in sorted(PREFIX.glob(f"docker-{STATIC_VERSION}*/docker/dockerd")):
-            return unpacked.parent
+    if not archive:  # no setting: the tested release, unpacked before from whichever archive
+        for home in [PREFIX / f"docker-{STATIC_VERSION}", *sorted(PREFIX.glob(f"docker-{STATIC_VERSION}-*"))]:
+            if (home / ".sha256").exists() and (home / "docker" / "dockerd").exists():
+                return home / "docker"
     source = archive or STATIC_URL.format(version=STATIC_VERSION)
     name = Path(source.rsplit("/", 1)[-1])
     if not name.name.startswith("docker-") or not name.name.endswith((".tgz", ".tar.gz")):
@@ -153,10 +154,12 @@ def unpacked_static(archive: str | None, sha256: str | None = None) -> Path:
             f"{source} does not look like Docker's static archive (docker-<version>.tgz).",
             f"Point {ARCHIVE_SETTING} (or --archive) at a docker-<version>.tgz file or URL.",
         )
-    root = PREFIX / name.name.removesuffix(".tgz").removesuffix(".tar.gz") / "docker"
+    home = PREFIX / name.name.removesuffix(".tgz").removesuffix(".tar.gz")
+    root = home / "docker"
     expected = (sha256 or os.environ.get(SHA256_SETTING) or _listed_sha256(source) or "").lower() or None
-    stamp = root.parent / ".sha256"
-    if (root / "dockerd").exists() and (expected is None or _read(stamp) == expected):
+    stamp = home / ".sha256"  # written last: an unpack without it is incomplete
+    unpacked = read_text(stamp)
+    if unpacked and (root / "dockerd").exists() and expected in (None, unpacked):
         return root
     local = _fetch(source)
     actual = hashlib.sha256(local.read_bytes()).hexdigest()
@@ -165,18 +168,31 @@ def unpacked_static(archive: str | None, sha256: str | None = None) -> Path:
             f"{source} has sha256 {actual}, not the expected {expected}.",
             "Download the archive again, or fix the checksum you gave.",
         )
-    shutil.rmtree(root.parent, ignore_errors=True)
-    root.parent.mkdir(parents=True)
-    with tarfile.open(local) as tar:
-        members = [m for m in tar.getmembers() if m.name.startswith("docker/") and (m.isfile() or m.isdir())]
-        tar.extractall(root.parent, members=members, filter="data")
-    if not (root / "dockerd").exists():
+    partial = home.with_name(home.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        with tarfile.open(local) as tar:
+            members = [
+                m for m in tar.getmembers() if m.name.startswith("docker/") and (m.isfile() or m.isdir())
+            ]
+            tar.extractall(partial, members=members, filter="data")
+    except (tarfile.TarError, OSError) as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise EngineStartFailed(
+            f"Could not unpack {source} ({exc}).", "Download the archive again: it may be cut short."
+        ) from exc
+    if not (partial / "docker" / "dockerd").exists():
+        shutil.rmtree(partial, ignore_errors=True)
         raise EngineStartFailed(f"{source} holds no docker/dockerd.", "Use Docker's static release archive.")
+    shutil.rmtree(home, ignore_errors=True)
+    partial.rename(home)
     stamp.write_text(actual)
     return root
 
 
-def _read(path: Path) -> str | None:
+def read_text(path: Path) -> str | None:
+    """A small state file's text, stripped; None when it cannot be read."""
     try:
         return path.read_text().strip()
     except OSError:
@@ -188,7 +204,7 @@ def _listed_sha256(source: str) -> str | None:
     if "://" in source:
         return None
     sums = Path(source).parent / "SHA256SUMS"
-    for line in (_read(sums) or "").splitlines():
+    for line in (read_text(sums) or "").splitlines():
         digest, _, listed = line.partition(" ")
         if listed.strip().lstrip("*") == Path(source).name:
             return digest

@@ -7,8 +7,9 @@ chains behind; 29 has no isolation chains (moby#49981) and the ``DOCKER`` chain 
 
 ``trace(rules, packet)`` follows a new packet through ``iptables -S`` output rule by rule, as the kernel
 does, and ``trace_nft(ruleset, packet)`` through ``nft list table ip docker-bridges``. Both are pure and
-unit-tested on each engine's recorded rules; ``forward()`` reads the live rules through the engine
-(``hostview``) and traces them.
+unit-tested on each engine's recorded rules; ``hostview.forward_trace()`` reads the live rules through
+the engine and traces them. A match this reader does not model (an address set, ``fib``, marks) makes
+the rule count as not matching; Docker's own forwarding rules use none of them for a plain ping.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 _TERMINAL = {"ACCEPT", "DROP", "REJECT"}
 
@@ -41,11 +42,12 @@ class Trace:
     verdict: str  # ACCEPT or DROP (REJECT counts as DROP for reachability)
     steps: tuple[str, ...] = field(default=())  # the rules that matched, as the engine host prints them
     chain: str = ""  # the chain whose rule (or policy) gave the verdict
+    by_policy: bool = False  # no rule decided: the built-in chain's policy did
 
     @property
     def rule(self) -> str:
-        """The rule that decided: the last step."""
-        return self.steps[-1] if self.steps else f"the {self.chain} policy"
+        """The rule that decided (the last step), or the policy."""
+        return f"the {self.chain} policy" if self.by_policy or not self.steps else self.steps[-1]
 
     @property
     def dropped(self) -> bool:
@@ -73,8 +75,9 @@ def _chains(rules: list[str]) -> tuple[dict[str, list[str]], dict[str, str]]:
     return chains, policies
 
 
-def _iface(pattern: str, name: str) -> bool:
-    return name.startswith(pattern[:-1]) if pattern.endswith("+") else name == pattern
+def _iface(pattern: str, name: str, wildcard: str = "+") -> bool:
+    """An interface name against a pattern: ``br+`` (iptables) or ``br*`` (nftables) is a prefix."""
+    return name.startswith(pattern[:-1]) if pattern.endswith(wildcard) else name == pattern
 
 
 def _in(address: str, cidr: str) -> bool:
@@ -124,26 +127,28 @@ def _matches(words: list[str], packet: Packet) -> tuple[bool, str | None, bool]:
             ok = False
         negate = False
         i += step
+        if target is not None:
+            break  # what follows the target are its own options (REJECT --reject-with ...)
     return ok, target, goto
 
 
 def trace(rules: list[str], packet: Packet, start: str = "FORWARD") -> Trace:
     """Follow ``packet`` through ``iptables -S`` output of the filter table from ``start``."""
     chains, policies = _chains(rules)
+    policy = Trace("iptables", policies.get(start, "ACCEPT"), (), start, by_policy=True)
     steps: list[str] = []
     stack: list[tuple[str, int]] = []
     chain, index = start, 0
     for _ in range(10_000):  # a loop guard: iptables itself refuses loops
         body = chains.get(chain, [])
         if index >= len(body):
-            if not stack or chain in policies:
-                verdict = policies.get(chain, "ACCEPT")
-                return Trace("iptables", verdict, tuple(steps), chain)
+            if not stack:  # the end of the built-in chain, or of a chain it went to (-g)
+                return replace(policy, steps=tuple(steps))
             chain, index = stack.pop()
             continue
         line = body[index]
         index += 1
-        ok, target, goto = _matches(line.split(), packet)
+        ok, target, goto = _matches(shlex.split(line), packet)
         if not ok or target is None:
             continue
         if target in _TERMINAL:
@@ -152,7 +157,7 @@ def trace(rules: list[str], packet: Packet, start: str = "FORWARD") -> Trace:
         if target == "RETURN":
             steps.append(line)
             if not stack:
-                return Trace("iptables", policies.get(chain, "ACCEPT"), tuple(steps), chain)
+                return replace(policy, steps=tuple(steps))
             chain, index = stack.pop()
         elif target in chains:
             steps.append(line)
@@ -169,12 +174,14 @@ def _balanced(text: str) -> bool:
     return text.count("{") <= text.count("}")
 
 
-def nft_blocks(ruleset: str) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
-    """The chains (``{chain: [rule, ...]}``) and verdict maps (``{map: {key: verdict}}``) of one table,
-    from ``nft list table ...`` text. A rule or map spread over several lines is joined into one.
+def nft_blocks(ruleset: str) -> tuple[dict[str, list[str]], dict[str, dict[str, str]], dict[str, str]]:
+    """The chains (``{chain: [rule, ...]}``), verdict maps (``{map: {key: verdict}}``) and base chains'
+    policies (``{chain: "accept"}``) of one table, from ``nft list table ...`` text. A rule or map spread
+    over several lines is joined into one.
     """
     chains: dict[str, list[str]] = {}
     maps: dict[str, dict[str, str]] = {}
+    policies: dict[str, str] = {}
     kind = name = None
     lines: list[str] = []
     for raw in ruleset.splitlines():
@@ -187,6 +194,9 @@ def nft_blocks(ruleset: str) -> tuple[dict[str, list[str]], dict[str, dict[str, 
         if line == "}" and _balanced(" ".join(lines)):
             if kind == "chain":
                 chains[name] = _joined(lines)
+                declared = re.search(r"\bpolicy (\w+);", " ".join(lines))
+                if declared:
+                    policies[name] = declared.group(1)
             else:
                 elements = re.search(r"elements = \{(.*)\}", " ".join(lines))
                 pairs = re.findall(
@@ -197,7 +207,7 @@ def nft_blocks(ruleset: str) -> tuple[dict[str, list[str]], dict[str, dict[str, 
             kind = None
             continue
         lines.append(line)
-    return chains, maps
+    return chains, maps, policies
 
 
 def _joined(lines: list[str]) -> list[str]:
@@ -217,10 +227,6 @@ def _joined(lines: list[str]) -> list[str]:
 def nft_chains(ruleset: str) -> dict[str, list[str]]:
     """``{chain: [rule, ...]}`` of one table, from ``nft list table ...`` text."""
     return nft_blocks(ruleset)[0]
-
-
-def _pattern(pattern: str, name: str) -> bool:
-    return name.startswith(pattern[:-1]) if pattern.endswith("*") else name == pattern
 
 
 def _nft_rule(rule: str, packet: Packet, maps: dict[str, dict[str, str]]) -> str | None:
@@ -245,14 +251,14 @@ def _nft_rule(rule: str, packet: Packet, maps: dict[str, dict[str, str]]) -> str
                     table = dict(item.split(" : ", 1) for item in items if " : " in item)
                     table = {k.strip(): v.strip() for k, v in table.items()}
                     i = end + 1
-                return next((v for k, v in table.items() if _pattern(k, fields[key])), None)
+                return next((v for k, v in table.items() if _iface(k, fields[key], "*")), None)
             if words[i] == "{":
                 end = words.index("}", i)
                 values = [w for w in words[i + 1 : end] if w != ","]
                 i = end + 1
             else:
                 values, i = [words[i]], i + 1
-            hit = any(_pattern(v, fields[key]) if "/" not in v else _in(fields[key], v) for v in values)
+            hit = any(_iface(v, fields[key], "*") if "/" not in v else _in(fields[key], v) for v in values)
             if hit == negate:
                 return None
         elif words[i] == "ct" and words[i + 1 : i + 2] == ["state"]:
@@ -285,17 +291,24 @@ def _nft_rule(rule: str, packet: Packet, maps: dict[str, dict[str, str]]) -> str
     return None
 
 
+def _verdict(policy: str) -> str:
+    return "ACCEPT" if policy == "ACCEPT" else "DROP"
+
+
 def trace_nft(ruleset: str, packet: Packet, start: str = "filter-FORWARD") -> Trace:
     """Follow ``packet`` through ``nft list table ip docker-bridges`` from its forward base chain."""
-    chains, maps = nft_blocks(ruleset)
+    chains, maps, policies = nft_blocks(ruleset)
+    policy = policies.get(start, "accept").upper()
     steps: list[str] = []
     stack: list[tuple[str, int]] = []
     chain, index = start, 0
     for _ in range(10_000):
         body = chains.get(chain, [])
         if index >= len(body):
-            if not stack:
-                return Trace("nftables", "ACCEPT", tuple(steps), chain)  # Docker's base chains accept
+            if not stack:  # the end of the base chain, or of a chain it went to: its policy decides
+                return Trace(
+                    "nftables", "ACCEPT" if policy == "ACCEPT" else "DROP", tuple(steps), start, True
+                )
             chain, index = stack.pop()
             continue
         rule = body[index]
@@ -308,7 +321,9 @@ def trace_nft(ruleset: str, packet: Packet, start: str = "filter-FORWARD") -> Tr
             return Trace("nftables", "ACCEPT" if verdict == "accept" else "DROP", tuple(steps), chain)
         if verdict == "return":
             if not stack:
-                return Trace("nftables", "ACCEPT", tuple(steps), chain)
+                return Trace(
+                    "nftables", "ACCEPT" if policy == "ACCEPT" else "DROP", tuple(steps), start, True
+                )
             chain, index = stack.pop()
             continue
         how, target = verdict.split()

@@ -140,7 +140,11 @@ def backend(host: str | None = None) -> str:
 
     Engines before 28.2 do not report one: they have iptables only.
     """
-    info = client(host).info()
+    return backend_of(client(host).info())
+
+
+def backend_of(info: dict) -> str:
+    """The firewall backend in ``docker info``'s answer: ``iptables`` where none is reported."""
     return ((info.get("FirewallBackend") or {}).get("Driver") or "iptables").split("+")[0]
 
 

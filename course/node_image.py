@@ -29,6 +29,7 @@ import tarfile
 from pathlib import Path
 
 import docker
+import requests
 
 from .engine import PIDFILE, address, client
 from .errors import CourseError
@@ -112,16 +113,16 @@ def running_dockerd(version: str | None = None) -> tuple[Path, str]:
         raise NoLocalEngine(
             f"The engine's dockerd (pid {', '.join(map(str, unreadable))}) belongs to another user, so "
             f"this user ({getpass.getuser()}) cannot read its binaries.",
-            "That is expected for a learner who is not root.",
+            "Run the course as root on the engine's machine to build the node image from it.",
         )
     if others:
         raise NoLocalEngine(
             f"The dockerd running here is Docker {', '.join(others)}, not the engine's {version}.",
-            "The engine the course talks to runs elsewhere.",
+            "Start the engine of that version here (course engine start), or bring the node image.",
         )
     raise NoLocalEngine(
         "No dockerd runs on this machine: the engine runs elsewhere (Docker Desktop's VM, DOCKER_HOST).",
-        "That is expected with Docker Desktop.",
+        "With Docker Desktop, the node image comes from Docker Hub instead.",
     )
 
 
@@ -204,19 +205,20 @@ def build_node_image(host: str | None = None) -> str:
     try:
         if shutil.which("ldd") is None:
             raise NoLocalEngine(
-                "ldd is missing, so the node image cannot be assembled.", "apt-get install libc-bin"
+                "ldd is missing, so the node image cannot be assembled (apt-get install libc-bin).",
+                "apt-get install libc-bin",
             )
         data, digest = node_image_tar(version)
     except NoLocalEngine as local:
         if engine.images.list(name=NODE_IMAGE):
             _source[where] = "the course/node image already on the engine"
             return NODE_IMAGE
-        pulled = _pull_dind(engine, version)
+        pulled, why = _pull_dind(engine, version)
         if pulled is None:
             raise CourseError(
                 "The simulated hosts need the node image course/node, and it cannot be made here. "
-                f"{local.what} Nor could docker:{_release(version)}-dind be pulled from "
-                f"{os.environ.get(REGISTRY_SETTING) or 'Docker Hub'}.",
+                f"{local.what} Nor could {dind_reference(version, os.environ.get(REGISTRY_SETTING))} be "
+                f"pulled ({why}).",
                 "Bring the image as a file: where the course runs as root on an engine of the same version, "
                 "run `course images export course-images.tar`; here, run `course images import "
                 f"course-images.tar`. Or set {REGISTRY_SETTING} to a registry that has "
@@ -241,16 +243,22 @@ def dind_reference(version: str, registry: str | None = None) -> str:
     return f"{registry.rstrip('/')}/{name}" if registry else name
 
 
-def _pull_dind(engine: docker.DockerClient, version: str) -> str | None:
-    """``docker pull`` the dind image of ``version`` and tag it ``course/node``; None when it fails."""
+def _pull_dind(engine: docker.DockerClient, version: str) -> tuple[str | None, str]:
+    """``docker pull`` the dind image of ``version``, tag it ``course/node`` and drop the pulled name.
+
+    Returns the reference pulled, or None and why not.
+    """
     reference = dind_reference(version, os.environ.get(REGISTRY_SETTING))
     repository, tag = reference.rsplit(":", 1)
     try:
         image = engine.images.pull(repository, tag=tag)
-    except (docker.errors.APIError, docker.errors.DockerException):
-        return None
-    image.tag(*NODE_IMAGE.split(":"))
-    return reference
+        image.tag(*NODE_IMAGE.split(":"))
+        engine.images.remove(reference)  # only the course's name stays: the course knows it by that name
+    except docker.errors.APIError as exc:
+        return None, str(exc.explanation or exc)
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+        return None, str(exc)
+    return reference, ""
 
 
 def export_images(path: str, host: str | None = None) -> str:

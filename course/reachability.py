@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from . import firewall, hostview
 from .busy import progress as busy
+from .errors import CourseError
 from .lab import Lab
 from .parallel import parallel
 from .topology import Snapshot, snapshot
@@ -116,6 +117,14 @@ def _bridge(snap: Snapshot, container: str) -> tuple[str, str] | None:
     return None
 
 
+def _rules(lab: Lab) -> firewall.Rules | None:
+    """The engine host's rules, or None where they cannot be read (the reason then says less)."""
+    try:
+        return hostview.rules(lab.host)
+    except CourseError:
+        return None
+
+
 def _dropped_by(rules: firewall.Rules | None, snap: Snapshot, src: str, dst: str) -> str:
     """Which of the engine host's rules drops a new ping from src's bridge to dst's (read, not assumed)."""
     there, here = _bridge(snap, dst), _bridge(snap, src)
@@ -153,7 +162,7 @@ def probe(lab: Lab, snap: Snapshot, src: str, dst: str, rules: firewall.Rules | 
             reasons.append(f"{ip} did not answer")
         else:
             if rules is None:
-                rules = hostview.rules(lab.host)
+                rules = _rules(lab)
             reasons.append(f"{ip} is on another bridge: {_dropped_by(rules, snap, src, dst)}")
     return Probe(src, dst, resolved, by_name, by_ip, ip, "; ".join(reasons))
 
@@ -169,7 +178,7 @@ def reachability(lab: Lab, containers: list[str] | None = None) -> Reachability:
     names = tuple(sorted(containers or running))
     pairs = [(s, d) for s in names for d in names if s != d]
     apart = any(not _best_ip(snap, s, d)[1] for s, d in pairs)
-    rules = hostview.rules(lab.host) if apart else None  # read once, for every pair across bridges
+    rules = _rules(lab) if apart else None  # read once, for every pair across bridges
     with busy(f"probing {len(pairs)} pairs by name and by IP", len(pairs)) as shown, lab.muted():
 
         def one(pair: tuple[str, str]) -> Probe:

@@ -18,6 +18,7 @@ import struct
 import threading
 
 import docker
+import requests
 
 _STDOUT = 1
 
@@ -36,7 +37,9 @@ class Tunnel:
         threading.Thread(target=self._accept, name=f"tunnel-{container}", daemon=True).start()
 
     def close(self) -> None:
-        """Stop accepting connections (open ones end with their peers)."""
+        """Free the port and stop accepting connections (open ones end with their peers)."""
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread: close() alone does not
         with contextlib.suppress(OSError):
             self._listener.close()
 
@@ -54,13 +57,13 @@ class Tunnel:
                 self._container, ["nc", "127.0.0.1", str(self._target)], stdin=True, stdout=True, stderr=False
             )
             stream = self._api.exec_start(made["Id"], socket=True)
-        except docker.errors.APIError:
-            conn.close()
+        except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
+            _close(conn)  # the node is gone: the client sees the connection close, not a hang
             return
         raw = getattr(stream, "_sock", stream)  # the socket under docker-py's wrapper
         try:
             _pump(conn, raw)
-        except OSError:
+        except (OSError, ValueError):  # a reset, or a socket closed under us
             pass
         finally:
             _close(conn)

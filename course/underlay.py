@@ -38,10 +38,10 @@ def free_subnet(engine: docker.DockerClient, host: str | None = None) -> str:
         if config.get("Subnet") and ":" not in config["Subnet"]
     ]
     try:
-        rules = hostview.iptables("nat", "POSTROUTING", host)
+        rules = hostview.nat_rules(host)  # iptables -t nat -S, or nftables' ip docker-bridges
     except CourseError:
-        rules = []  # no iptables to read on this host: the networks are all we can avoid
-    for found in re.findall(r"-s (\d+\.\d+\.\d+\.\d+/\d+)", "\n".join(rules)):
+        rules = []  # no rules to read on this host: the networks are all we can avoid
+    for found in re.findall(r"(?:-s|ip saddr) (\d+\.\d+\.\d+\.\d+/\d+)", "\n".join(rules)):
         taken.append(ipaddress.ip_network(found, strict=False))
     # and the engine host's own addresses: an engine that itself runs in a container (on another
     # cluster's underlay) would otherwise route its own replies into the new bridge

@@ -57,8 +57,19 @@ def test_a_user_rule_in_docker_user_decides_first():
 def test_the_policy_decides_when_no_rule_does():
     rules = ["-P FORWARD DROP", "-N DOCKER-USER", "-A FORWARD -j DOCKER-USER", "-A DOCKER-USER -j RETURN"]
     found = firewall.trace(rules, firewall.Packet("br-a", "br-b"))
-    assert found.verdict == "DROP" and found.rule == "-A DOCKER-USER -j RETURN"
+    assert found.verdict == "DROP" and found.rule == "the FORWARD policy" and found.chain == "FORWARD"
+    assert found.steps[-1] == "-A DOCKER-USER -j RETURN"  # the way there is still shown
     assert firewall.trace(["-P FORWARD ACCEPT"], firewall.Packet("a", "b")).rule == "the FORWARD policy"
+    # a chain reached by goto (-g) that ends without a verdict also leaves it to the built-in policy
+    went = firewall.trace(["-P FORWARD DROP", "-N X", "-A FORWARD -g X"], firewall.Packet("a", "b"))
+    assert went.dropped and went.chain == "FORWARD" and went.by_policy
+
+
+def test_a_target_s_own_options_and_quoted_comments_are_not_read_as_matches():
+    reject = ["-P FORWARD ACCEPT", "-A FORWARD -o br-b -j REJECT --reject-with icmp-port-unreachable"]
+    assert firewall.trace(reject, firewall.Packet("br-a", "br-b")).rule == reject[1]
+    commented = ['-A FORWARD -o br-b -m comment --comment "not for -o all" -j DROP', "-P FORWARD ACCEPT"]
+    assert firewall.trace(commented, firewall.Packet("br-a", "br-b")).dropped
 
 
 def test_matches_this_reader_cannot_model_never_match():
@@ -75,6 +86,20 @@ def test_published_ports_match_tcp_to_their_port_only():
     assert firewall.trace(rules, web).verdict == "ACCEPT"
     assert firewall.trace(rules, firewall.Packet("eth0", "br-a", "10.0.0.9", "172.18.0.2")).dropped  # ping
     assert firewall.trace(rules, firewall.Packet("eth0", "br-a", "10.0.0.9", "172.18.0.2", "tcp", 81)).dropped
+
+
+def test_nftables_a_base_chain_s_policy_decides_when_no_rule_does():
+    ruleset = "\n".join(
+        [
+            "table ip t {",
+            "chain filter-FORWARD {",
+            "type filter hook forward priority filter; policy drop;",
+            "}",
+            "}",
+        ]
+    )
+    found = firewall.trace_nft(ruleset, firewall.Packet("br-a", "br-b"))
+    assert found.dropped and found.by_policy and found.rule == "the filter-FORWARD policy"
 
 
 def test_nftables_a_ping_between_two_bridges_is_dropped_and_inside_one_accepted():

@@ -16,11 +16,15 @@ pytestmark = pytest.mark.integration
 
 
 def _get(port: int, path: str) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
-        conn.sendall(f"GET {path} HTTP/1.0\r\n\r\n".encode())
-        chunks = []
-        while data := conn.recv(65536):
-            chunks.append(data)
+    """The whole answer to one GET, or nothing if the connection failed (the server may not listen yet)."""
+    chunks = []
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(f"GET {path} HTTP/1.0\r\n\r\n".encode())
+            while data := conn.recv(65536):
+                chunks.append(data)
+    except OSError:
+        return b""
     return b"".join(chunks)
 
 
@@ -36,6 +40,8 @@ def test_a_page_served_inside_a_container_comes_out_whole_through_the_tunnel(lab
         assert b"404" in _get(tunnel.port, "/absent")
     finally:
         tunnel.close()
+    with pytest.raises(OSError):  # closed: the port is free again, nothing relays any more
+        socket.create_connection(("127.0.0.1", tunnel.port), timeout=2).close()
 
 
 def _tar(name: str, data: bytes) -> bytes:
