@@ -112,12 +112,14 @@ def capture(
     what: str,
     during: Callable[[], object] | None = None,
     count: int = 4,
-    seconds: int = 5,
+    seconds: int = 20,
 ) -> list[Packet]:
     """Capture ``count`` packets of ``what`` (vxlan, gossip, esp) on ``node``'s underlay interface.
 
     ``during`` runs (e.g. a ping) once tcpdump reports that it is listening, so no packet of it is
-    missed. Stops after ``count`` packets or ``seconds``, whichever comes first.
+    missed. Stops after ``count`` packets or ``seconds``, whichever comes first: the window is wide,
+    since ``during`` itself may take seconds to start on a loaded machine or an engine elsewhere, and
+    it costs nothing when the packets come.
     """
     if what not in FILTERS:
         raise CourseError(f"Unknown capture {what!r}.", f"Use one of: {', '.join(FILTERS)}.")
