@@ -1,8 +1,12 @@
-"""environment.yml (conda) and pyproject.toml (pip) ask for the same packages."""
+"""environment.yml (conda) and pyproject.toml (pip) ask for the same packages, and pyproject.toml asks
+for every package the code imports."""
 
+import ast
 import json
 import re
+import sys
 import tomllib
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import yaml
@@ -60,3 +64,96 @@ def test_notebooks_name_the_kernel_jupyterlab_runs():
             "language": spec.language,
             "name": "python3",
         }, path.name
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _declared(project: dict, extra: str | None) -> set[str]:
+    """The distributions an install with ``extra`` (None: the plain install) asks for: the dependencies,
+    the extra's, and those of the extras it names through the project ("dockernet-course[classroom,docs]")."""
+    specs, todo, seen = list(project["dependencies"]), [extra] if extra else [], set()
+    while todo:
+        group = todo.pop()
+        if group in seen:
+            continue
+        seen.add(group)
+        for spec in project["optional-dependencies"][group]:
+            name, rest = re.match(r"([A-Za-z0-9_.-]+)(.*)", spec).groups()
+            if _canonical(name) == _canonical(project["name"]):
+                todo += [e.strip() for e in re.match(r"\[(.*?)\]", rest).group(1).split(",")]
+            else:
+                specs.append(spec)
+    return {_canonical(re.match(r"[A-Za-z0-9_.-]+", spec).group()) for spec in specs}
+
+
+def _sources(path: Path) -> list[str]:
+    """The Python in a file: a module, or a notebook's code cells without their magics and shell lines
+    (a ``%%solution`` cell's body is Python too)."""
+    if path.suffix == ".py":
+        return [path.read_text()]
+    cells = json.loads(path.read_text())["cells"]
+    return [
+        "\n".join(
+            "" if line.lstrip().startswith(("%", "!")) else line for line in "".join(c["source"]).splitlines()
+        )
+        for c in cells
+        if c["cell_type"] == "code"
+    ]
+
+
+def _imports(path: Path) -> set[str]:
+    """The top-level names of the modules ``path`` imports, neither the standard library's nor
+    modules beside it (``from browsing import ...`` in tests/browser, ``from vendor import ...`` in docs)."""
+    found = set()
+    for source in _sources(path):
+        for node in ast.walk(ast.parse(source, str(path))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return {
+        name
+        for name in found
+        if name not in sys.stdlib_module_names
+        and not (path.parent / f"{name}.py").exists()
+        and not (path.parent / name / "__init__.py").exists()
+    }
+
+
+# Where each file runs, so which install must bring what it imports: the course itself and the notebooks
+# the plain one; the classroom hub's module the classroom extra; the site's build the docs extra; tests,
+# benchmarks and the scripts beside them the test extra (which includes the other two).
+WHERE = [
+    ("course/hub.py", "classroom"),
+    ("course/**/*.py", None),
+    ("notebooks/*.ipynb", None),
+    ("docs/**/*.py", "docs"),
+    ("tests/**/*.py", "test"),
+    ("bench/**/*.py", "test"),
+    ("conftest.py", "test"),
+]
+
+
+def test_every_third_party_import_is_declared():
+    """An import that works only because some other package happens to pull its distribution in breaks
+    the day that package stops doing so: each must be asked for by the install its code runs with."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    project, own = pyproject["project"], set(pyproject["tool"]["setuptools"]["packages"])
+    owners = packages_distributions()
+    done, missing = set(), []
+    for pattern, extra in WHERE:
+        declared = _declared(project, extra)
+        for path in sorted(ROOT.glob(pattern)):
+            if path in done or ".ipynb_checkpoints" in path.parts:
+                continue
+            done.add(path)
+            for name in sorted(_imports(path) - own):
+                dists = sorted({_canonical(d) for d in owners.get(name, [])})
+                if not set(dists) & declared:
+                    group = f"the {extra} extra" if extra else "dependencies"
+                    owner = ", ".join(dists) or "not installed"
+                    missing.append(f"{path.relative_to(ROOT)}: {name} ({owner}), not in {group}")
+    assert len(done) > 40, "the sources were not found"
+    assert not missing, "imports pyproject.toml does not ask for:\n" + "\n".join(missing)
