@@ -2,15 +2,17 @@
 
 Built on this machine with no registry: ``debootstrap`` makes a Debian root filesystem with Python
 (from the system's own Debian mirror), a virtual environment in it gets the course package and its
-dependencies plus ``jupyterhub`` (for ``jupyterhub-singleuser``) through a ``chroot``, and the tree is
-imported with ``docker import``. The notebooks are copied in and given to each learner's home on its
-first start. Needs root (debootstrap and chroot) and about 1 GB of disk while building.
+dependencies plus ``jupyterhub`` (for ``jupyterhub-singleuser``) through a ``chroot``, at the versions
+``constraints.txt`` locks (those ``make`` installs), and the tree is imported with ``docker import``. The
+notebooks are copied in and given to each learner's home on its first start. Needs root (debootstrap and
+chroot) and about 1 GB of disk while building.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +27,8 @@ from .images import IMAGE_LABEL, import_rootfs
 
 LEARNER_IMAGE = "course/learner:latest"
 ROOT = Path(__file__).resolve().parents[1]
+# The lock `make` installs from (`make lock` refreshes it); the image's packages follow it too.
+CONSTRAINTS = ROOT / "constraints.txt"
 CACHE = Path("/var/cache/dockernet-course/learner")
 PACKAGES = ["python3", "python3-venv", "busybox-static", "ca-certificates", "tini"]
 # the kernel's folders stay empty in the image: the engine mounts them
@@ -40,7 +44,12 @@ exec jupyterhub-singleuser "$@"
 def _inputs() -> str:
     """The digest of everything that goes into the image."""
     files = sorted(
-        [ROOT / "pyproject.toml", *(ROOT / "course").glob("*.py"), *(ROOT / "notebooks").glob("*")]
+        [
+            ROOT / "pyproject.toml",
+            CONSTRAINTS,
+            *(ROOT / "course").glob("*.py"),
+            *(ROOT / "notebooks").glob("*"),
+        ]
     )
     files = [f for f in files if f.is_file()]
     digest = hashlib.sha256(" ".join([*PACKAGES, version("jupyterhub"), START]).encode())
@@ -57,6 +66,20 @@ def _run(argv: list[str], what: str) -> None:
             "Fix what it says below (for pip: the network or the package index), then run course "
             f"classroom hub again. It said:\n{done.stderr[-1500:]}",
         )
+
+
+def _name(requirement: str) -> str:
+    return re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9_.-]+", requirement).group()).lower()
+
+
+def _constraints(pinned: list[str]) -> str:
+    """constraints.txt without the packages ``pinned`` asks for by version itself (jupyterhub: the
+    hub's own, whatever the lock says, so a hub installed some other way still gets a matching one)."""
+    own = {_name(p) for p in pinned if "==" in p}
+    lines = CONSTRAINTS.read_text().splitlines()
+    return "".join(
+        f"{line}\n" for line in lines if line.strip() and not line.startswith("#") and _name(line) not in own
+    )
 
 
 def _install(rootfs: Path) -> None:
@@ -78,9 +101,20 @@ def _install(rootfs: Path) -> None:
         target += ["--platform", platform]
     # nbval and pytest too, so the course's own notebook tests run inside a learner's server
     needs = [str(course_wheel), f"jupyterhub=={version('jupyterhub')}", "nbval", "pytest"]
-    _run([*pip, "download", "-d", str(wheels), *target, *needs], "pip download")
+    # the lock's versions, here and in the chroot (where they also replace what a previous build left)
+    outside, inside = [], []
+    if CONSTRAINTS.is_file():
+        (wheels / "constraints.txt").write_text(_constraints(needs[1:]))
+        outside, inside = (
+            ["-c", str(wheels / "constraints.txt")],
+            ["-c", "/opt/course/wheels/constraints.txt"],
+        )
+    _run([*pip, "download", "-d", str(wheels), *target, *outside, *needs], "pip download")
     offline = ["--no-index", "--find-links", "/opt/course/wheels", "--no-cache-dir", "-q"]
-    _run([*chroot, f"{venv}/bin/pip", "install", *offline, "dockernet-course", *needs[1:]], "pip install")
+    _run(
+        [*chroot, f"{venv}/bin/pip", "install", *offline, *inside, "dockernet-course", *needs[1:]],
+        "pip install",
+    )
     # the same version number with changed code: put this checkout's course in, whatever was there
     again = ["--force-reinstall", "--no-deps", f"/opt/course/wheels/{course_wheel.name}"]
     _run([*chroot, f"{venv}/bin/pip", "install", *offline, *again], "pip install (the course)")

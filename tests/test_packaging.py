@@ -6,10 +6,12 @@ import json
 import re
 import sys
 import tomllib
-from importlib.metadata import packages_distributions
+from importlib.metadata import PackageNotFoundError, metadata, packages_distributions, version
 from pathlib import Path
 
 import yaml
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parents[1]
 CONDA_NAMES = {"docker-py": "docker"}  # conda-forge name -> PyPI name
@@ -157,3 +159,51 @@ def test_every_third_party_import_is_declared():
                     missing.append(f"{path.relative_to(ROOT)}: {name} ({owner}), not in {group}")
     assert len(done) > 40, "the sources were not found"
     assert not missing, "imports pyproject.toml does not ask for:\n" + "\n".join(missing)
+
+
+def _locked() -> dict[str, str]:
+    lines = (ROOT / "constraints.txt").read_text().splitlines()
+    return dict(
+        (_canonical(name), pinned)
+        for name, pinned in (line.split("==") for line in lines if line and not line.startswith("#"))
+    )
+
+
+def test_constraints_pin_every_requirement_within_its_range():
+    """`make` installs with -c constraints.txt: a requirement added or moved in pyproject.toml without
+    `make lock` would come unpinned, or not at all."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    locked = _locked()
+    specs = project["dependencies"] + [
+        s for extra in project["optional-dependencies"].values() for s in extra
+    ]
+    for req in map(Requirement, specs):
+        if _canonical(req.name) != _canonical(project["name"]):
+            assert _canonical(req.name) in locked, f"{req.name} is not in constraints.txt: run make lock"
+            assert req.specifier.contains(locked[_canonical(req.name)]), (
+                f"constraints.txt pins {req.name}=={locked[_canonical(req.name)]}, outside {req.specifier}"
+            )
+
+
+# Debian 12's Python, the oldest the course installs with (`make` on Debian 12, and the learner image).
+OLDEST_PYTHON = "3.11.2"
+
+
+def test_constraints_fit_the_oldest_python():
+    """A lock made with a newer Python may pin releases that refuse Debian 12's (soupsieve 4 needs
+    3.11.5): `make` there, and the learner image, could not install it. Checked on the pins this
+    environment holds (all of them when it was installed as `make` does, with -c constraints.txt)."""
+    refused, checked = [], 0
+    for name, pinned in _locked().items():
+        try:
+            if version(name) != pinned:
+                continue
+        except PackageNotFoundError:
+            continue
+        checked += 1
+        needs = metadata(name).get("Requires-Python")
+        if needs and OLDEST_PYTHON not in SpecifierSet(needs):
+            refused.append(f"{name}=={pinned} needs Python {needs}")
+    assert checked, "no pin of constraints.txt installed here"
+    fix = "make lock, with Debian 12's python3 (LOCK_PYTHON=/usr/bin/python3)"
+    assert not refused, f"pins that refuse Python {OLDEST_PYTHON} ({fix}):\n" + "\n".join(refused)
