@@ -101,7 +101,13 @@ class LearnerEngine:
         if box is None:
             for volume in self.volumes.values():
                 with engine_call(f"create volume {volume}"):
-                    self.host.volumes.create(volume, labels=self.labels)
+                    made = self.host.volumes.create(volume, labels=self.labels)  # an existing one comes back
+                if (made.attrs.get("Labels") or {}).get(LABEL) != self.learner:
+                    raise CourseError(
+                        f"The volume {volume} exists and is not this classroom's, so it is not reused.",
+                        f"Remove it yourself if it is yours to remove (docker volume rm {volume}), or pick "
+                        "another learner name.",
+                    )
             argv = ["dockerd", "-H", DOCKER_HOST, "--dns", "127.0.0.1"]
             box = start_engine_container(
                 self.host,
@@ -225,8 +231,8 @@ class LearnerEngine:
         where = progress.default_path(Path(HOME))
         volume = {self.volumes["home"]: {"bind": HOME, "mode": "ro"}}
         with engine_call(f"read {self.learner}'s progress"):
-            out = self.host.containers.run(LAB_IMAGE, ["sh", "-c", f"cat {where} 2>/dev/null || true"],
-                                           volumes=volume, remove=True, network_mode="none")  # fmt: skip
+            argv = ["sh", "-c", 'cat "$0" 2>/dev/null || true', str(where)]  # the path as $0, not spliced
+            out = self.host.containers.run(LAB_IMAGE, argv, volumes=volume, remove=True, network_mode="none")
         return progress.parse(out)
 
 

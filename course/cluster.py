@@ -271,6 +271,9 @@ class Cluster:
                 self._boot(box)
             return
         volume = host.volumes.create(f"course-{self.lab.name}-{name}", labels=self.lab.labels)
+        # docker volume create gives back an existing volume of that name as it is: reuse only our own
+        if owner(volume.attrs.get("Labels") or {}) != self.lab.name:
+            raise ForeignResource("volume", volume.name, owner(volume.attrs.get("Labels") or {}))
         start_engine_container(
             host,
             image,

@@ -190,3 +190,19 @@ def test_a_cluster_that_is_not_up_says_so_not_that_its_node_is_unknown(engine):
     with pytest.raises(CourseError) as caught:
         idle.node("node7")
     assert str(caught.value) == "No node 'node7' in this cluster. Its nodes are node1, node2."
+
+
+def test_a_volume_of_the_same_name_that_is_not_the_clusters_is_never_reused(engine):
+    mine = engine.volumes.create("course-t-foreign-node1")  # a user's volume, no course label
+    cluster = Cluster("t-foreign", size=1)
+    try:
+        with pytest.raises(CourseError) as caught:
+            cluster.up()
+        assert "course-t-foreign-node1" in str(caught.value) and "not created by the course" in str(
+            caught.value
+        )
+        assert not engine.containers.list(all=True, filters={"label": f"{LABEL}=t-foreign"})
+    finally:
+        cluster.down()
+        assert engine.volumes.get(mine.name).attrs.get("Labels") in (None, {})  # untouched, still there
+        mine.remove()
