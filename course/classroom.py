@@ -21,7 +21,6 @@ from __future__ import annotations
 import io
 import re
 import tarfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from .engine import client
 from .errors import CourseError, engine_call
 from .images import LAB_IMAGE
 from .node_image import build_node_image
+from .waiting import TimedOut, until
 
 LABEL = "course.classroom"
 SOCKET_DIR = "/run/learner"
@@ -126,14 +126,15 @@ class LearnerEngine:
             )
         elif box.status != "running":
             box.start()
-        deadline = time.monotonic() + timeout
-        while self.docker("version", "--format", "{{.Server.Version}}")[0] != 0:
-            if time.monotonic() > deadline:
-                raise CourseError(
-                    f"{self.learner}'s engine did not answer in {timeout:.0f} s.",
-                    "docker logs " + self.container_name,
-                )
-            time.sleep(0.3)
+        try:
+            until(lambda: self.docker("version", "--format", "{{.Server.Version}}")[0] == 0, timeout, 0.3,
+                  f"{self.learner}'s engine to answer")  # fmt: skip
+        except TimedOut:
+            raise CourseError(
+                f"{self.learner}'s engine did not answer in {timeout:.0f} s.",
+                f"Its log says why (docker logs {self.container_name}); then run course classroom start "
+                f"{self.learner} again.",
+            ) from None
         return self
 
     def server_options(self) -> dict:

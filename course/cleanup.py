@@ -6,7 +6,6 @@ Everything the course creates carries ``course.lab=<lab>``; nothing without that
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ import docker
 from .engine import client
 from .names import LABEL
 from .parallel import parallel
+from .waiting import TimedOut, until
 
 
 @dataclass(frozen=True)
@@ -77,24 +77,34 @@ def _remove_network(net) -> None:
     for a moment, or for good (a stale endpoint, seen on Docker 20.10 after many removals at once):
     those of containers that are gone, or are the course's, are dropped with
     ``docker network disconnect --force``; a user's container on it is never touched."""
-    deadline = time.monotonic() + 10
-    while True:
+
+    def removed() -> bool:
         try:
             net.remove()
-            return
+            return True
         except docker.errors.APIError as exc:
-            if "active endpoints" not in str(exc.explanation) or time.monotonic() > deadline:
+            if "active endpoints" not in str(exc.explanation):
                 raise
-        net.reload()
-        for endpoint, info in (net.attrs.get("Containers") or {}).items():
-            try:
-                box = net.client.containers.get(endpoint)
-            except docker.errors.NotFound:
-                box = None
-            if box is None or LABEL in box.labels:
-                with contextlib.suppress(docker.errors.APIError):
-                    net.disconnect(info.get("Name") or endpoint, force=True)
-        time.sleep(0.2)
+        _drop_stale_endpoints(net)
+        return False
+
+    try:
+        until(removed, 10, 0.2, f"network {net.name} to lose its endpoints", retry=())
+    except TimedOut:
+        net.remove()  # once more: the engine's refusal says what holds it
+
+
+def _drop_stale_endpoints(net) -> None:
+    """``docker network disconnect --force`` the endpoints of containers that are gone or the course's."""
+    net.reload()
+    for endpoint, info in (net.attrs.get("Containers") or {}).items():
+        try:
+            box = net.client.containers.get(endpoint)
+        except docker.errors.NotFound:
+            box = None
+        if box is None or LABEL in box.labels:
+            with contextlib.suppress(docker.errors.APIError):
+                net.disconnect(info.get("Name") or endpoint, force=True)
 
 
 def reset(host: str | None = None) -> Removed:

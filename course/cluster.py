@@ -9,7 +9,7 @@ Everything (nodes, their ``/var/lib/docker`` volumes, the underlay) carries the 
 
 from __future__ import annotations
 
-import time
+import contextlib
 from dataclasses import dataclass
 
 import docker
@@ -18,8 +18,8 @@ from . import certs, underlay
 from .busy import progress as busy
 from .cleanup import Removed
 from .dind import start_engine_container
-from .engine import address, client, trust
-from .errors import CourseError, EngineUnreachable, ForeignResource, engine_call
+from .engine import address, answers, client, trust
+from .errors import CourseError, ForeignResource, engine_call
 from .images import KEEPALIVE, LAB_IMAGE, build_lab_image
 from .lab import ExecResult, Lab, find_container
 from .names import check_name, owner
@@ -27,7 +27,7 @@ from .node_image import build_node_image
 from .parallel import parallel
 from .topology import ClusterSnapshot, snapshot
 from .tunnel import Tunnel
-from .waiting import until
+from .waiting import TimedOut, until
 
 ENGINE_PORT = certs.PORT
 # What the node's dockerd runs with: its own socket, TCP 2376 with mutual TLS for the course (published
@@ -307,20 +307,20 @@ class Cluster:
             port = self._tunnels[name].port
         url = f"tcp://127.0.0.1:{port}"
         trust(url, self.certs.tls())
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                client(url)
-                return Node(name, ip, url)
-            except EngineUnreachable:
-                box.reload()
-                if box.status != "running" or time.monotonic() > deadline:
-                    logs = box.logs(tail=8).decode(errors="replace")
-                    raise CourseError(
-                        f"The engine in {name} did not start ({box.status}).",
-                        f"Its last log lines:\n{logs}",
-                    ) from None
-                time.sleep(0.3)
+
+        def settled() -> bool:  # its engine answers, or the node stopped (no use waiting then)
+            box.reload()
+            return box.status != "running" or answers(url)
+
+        with contextlib.suppress(TimedOut):  # what it timed out on is said below, with the node's log
+            until(settled, timeout, 0.3, f"the engine in {name} to answer")
+        if box.status != "running" or not answers(url):
+            logs = box.logs(tail=8).decode(errors="replace")
+            raise CourseError(
+                f"The engine in {name} did not start ({box.status}).",
+                f"Its last log lines say why; then run cluster.up() again:\n{logs}",
+            )
+        return Node(name, ip, url)
 
     @staticmethod
     def _load(node: Node, lab_tar: bytes) -> None:

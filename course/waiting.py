@@ -19,10 +19,17 @@ class TimedOut(CourseError):
     """What we waited for did not happen in time; the message says what it was and the last error."""
 
 
-def until(predicate: Callable[[], object], timeout: float = 60, every: float = 0.5, what: str = "") -> bool:
+def until(
+    predicate: Callable[[], object],
+    timeout: float = 60,
+    every: float = 0.5,
+    what: str = "",
+    retry: tuple[type[BaseException], ...] = _PASSING,
+) -> bool:
     """Call ``predicate()`` until it is true and return True; after ``timeout`` s raise TimedOut.
 
-    Errors from the engine along the way are retried; the last one is in the message.
+    Errors of the kinds in ``retry`` (by default the engine's, and the course's own) are retried along
+    the way, and the last one is in the message; any other error ends the wait at once.
     """
     what = what or _describe(predicate)
     deadline = time.monotonic() + timeout
@@ -31,7 +38,7 @@ def until(predicate: Callable[[], object], timeout: float = 60, every: float = 0
         try:
             if predicate():
                 return True
-        except _PASSING as exc:
+        except retry as exc:
             last = exc
         if time.monotonic() > deadline:
             seen = f" The last error was: {last}" if last else " It stayed false."

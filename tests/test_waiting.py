@@ -38,3 +38,15 @@ def test_in_vain_it_says_what_it_waited_for_and_the_last_error():
 def test_a_bug_in_the_condition_is_not_swallowed():
     with pytest.raises(ZeroDivisionError):
         until(lambda: 1 / 0, timeout=1, every=0.01)
+
+
+def test_a_wait_that_retries_nothing_ends_at_the_first_error():
+    calls = []
+
+    def refused():
+        calls.append(1)
+        raise docker.errors.APIError("network has a user's container")
+
+    with pytest.raises(docker.errors.APIError):
+        until(refused, timeout=5, every=0.01, retry=())
+    assert len(calls) == 1
