@@ -18,9 +18,11 @@ of these that works, and ``node_image_source()`` says which one did:
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -31,6 +33,7 @@ from pathlib import Path
 import docker
 import requests
 
+from .certs import state_dir
 from .engine import PIDFILE, address, client
 from .errors import CourseError
 from .images import BUSYBOX, IMAGE_LABEL, _add_file, add_busybox, import_rootfs, symlink
@@ -208,7 +211,7 @@ def build_node_image(host: str | None = None) -> str:
                 "ldd is missing, so the node image cannot be assembled (apt-get install libc-bin).",
                 "apt-get install libc-bin",
             )
-        data, digest = node_image_tar(version)
+        found = binaries(version)
     except NoLocalEngine as local:
         if engine.images.list(name=NODE_IMAGE):
             _source[where] = "the course/node image already on the engine"
@@ -226,10 +229,48 @@ def build_node_image(host: str | None = None) -> str:
             ) from local
         _source[where] = f"{pulled}, pulled ({local.what})"
         return NODE_IMAGE
-    changes = ["ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"LABEL {IMAGE_LABEL}=node"]
-    import_rootfs(NODE_IMAGE, data, f"{IMAGE_LABEL}.binaries", digest, changes, host)
     _source[where] = "the running engine's own binaries"
+    # The image's tar is some 200 MB: it is built only when the binaries changed since the image on the
+    # engine was made from them (their paths, sizes and times, remembered with that image's digest).
+    label = f"{IMAGE_LABEL}.binaries"
+    fingerprint, known = _fingerprint(found), _digests()
+    have = next(iter(engine.images.list(name=NODE_IMAGE)), None)
+    if have is not None and known.get(fingerprint) and have.labels.get(label) == known[fingerprint]:
+        return NODE_IMAGE
+    data, digest = node_image_tar(version)
+    changes = ["ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"LABEL {IMAGE_LABEL}=node"]
+    import_rootfs(NODE_IMAGE, data, label, digest, changes, host)
+    _remember_digest(fingerprint, digest)
     return NODE_IMAGE
+
+
+def _digest_file() -> Path:
+    return state_dir() / "node-image-digests.json"
+
+
+def _fingerprint(found: dict[str, str]) -> str:
+    """What the node image is made of, cheaply: each binary's real path, size and modification time."""
+    lines = []
+    for name, path in sorted(found.items()):
+        real = os.path.realpath(path)
+        stat = os.stat(real)
+        lines.append(f"{name} {real} {stat.st_size} {stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _digests() -> dict[str, str]:
+    try:
+        known = json.loads(_digest_file().read_text())
+    except (OSError, ValueError):
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+def _remember_digest(fingerprint: str, digest: str) -> None:
+    known = {**_digests(), fingerprint: digest}
+    with contextlib.suppress(OSError):
+        _digest_file().parent.mkdir(parents=True, exist_ok=True)
+        _digest_file().write_text(json.dumps(dict(list(known.items())[-8:])))  # a few engines' worth
 
 
 def node_image_source(host: str | None = None) -> str:
