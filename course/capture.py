@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import CourseError
-from .topology import align
+from .table import align
 
 if TYPE_CHECKING:
     from .cluster import Cluster

@@ -32,9 +32,10 @@ from .engine import client
 from .errors import CourseError, engine_call
 from .images import LAB_IMAGE
 from .node_image import build_node_image
+from .table import align
 from .waiting import TimedOut, until
 
-LABEL = "course.classroom"
+CLASSROOM_LABEL = "course.classroom"
 SOCKET_DIR = "/run/learner"
 DOCKER_HOST = f"unix://{SOCKET_DIR}/docker.sock"
 HOME = "/home/learner"
@@ -77,7 +78,7 @@ class LearnerEngine:
     def __init__(self, learner: str, host: str | None = None) -> None:
         self.learner = check_learner(learner)
         self.host = client(host)
-        self.labels = {LABEL: learner}
+        self.labels = {CLASSROOM_LABEL: learner}
         self.container_name = f"classroom-{learner}-engine"
         self.volumes = {kind: f"classroom-{learner}-{kind}" for kind in ("docker", "socket", "home")}
 
@@ -94,7 +95,7 @@ class LearnerEngine:
         dockerd -H unix:///run/learner/docker.sock``) and wait until it answers; a second start does nothing.
         """
         box = self.container()
-        if box is not None and box.labels.get(LABEL) != self.learner:
+        if box is not None and box.labels.get(CLASSROOM_LABEL) != self.learner:
             raise CourseError(
                 f"{self.container_name} exists and is not this classroom's.", "Pick another name."
             )
@@ -102,7 +103,7 @@ class LearnerEngine:
             for volume in self.volumes.values():
                 with engine_call(f"create volume {volume}"):
                     made = self.host.volumes.create(volume, labels=self.labels)  # an existing one comes back
-                if (made.attrs.get("Labels") or {}).get(LABEL) != self.learner:
+                if (made.attrs.get("Labels") or {}).get(CLASSROOM_LABEL) != self.learner:
                     raise CourseError(
                         f"The volume {volume} exists and is not this classroom's, so it is not reused.",
                         f"Remove it yourself if it is yours to remove (docker volume rm {volume}), or pick "
@@ -153,9 +154,11 @@ class LearnerEngine:
     def remove(self) -> None:
         """Remove the engine container and every volume of this learner, notebooks included."""
         with engine_call(f"remove {self.learner}'s classroom containers and volumes"):
-            for box in self.host.containers.list(all=True, filters={"label": f"{LABEL}={self.learner}"}):
+            for box in self.host.containers.list(
+                all=True, filters={"label": f"{CLASSROOM_LABEL}={self.learner}"}
+            ):
                 box.remove(force=True, v=True)
-            for volume in self.host.volumes.list(filters={"label": f"{LABEL}={self.learner}"}):
+            for volume in self.host.volumes.list(filters={"label": f"{CLASSROOM_LABEL}={self.learner}"}):
                 volume.remove(force=True)
 
     # --- the learner's side ------------------------------------------------------
@@ -246,11 +249,10 @@ def class_progress(names: list[str], host: str | None = None) -> str:
         per = [sum(bool(done.get(k, {}).get("ok")) for k in progress.EXERCISES[b]) for b in books]
         rows.append([name, *(f"{n}/{len(progress.EXERCISES[b])}" for n, b in zip(per, books, strict=True)),
                      f"{sum(per)}/{progress.Report({}).total}"])  # fmt: skip
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows)
+    return "\n".join(align(rows))
 
 
 def learners(host: str | None = None) -> list[str]:
     """The learners with an engine on the host engine."""
-    boxes = client(host).containers.list(all=True, filters={"label": LABEL})
-    return sorted({box.labels[LABEL] for box in boxes if box.name.endswith("-engine")})
+    boxes = client(host).containers.list(all=True, filters={"label": CLASSROOM_LABEL})
+    return sorted({box.labels[CLASSROOM_LABEL] for box in boxes if box.name.endswith("-engine")})

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from .engine import client
 from .lab import Lab
 from .names import LABEL
+from .table import align
 
 
 @dataclass(frozen=True)
@@ -137,12 +138,6 @@ class Snapshot:
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         printer.text(self.table())
-
-
-def align(rows: list[tuple[str, ...]]) -> list[str]:
-    """Rows of text cells as lines, each column as wide as its widest cell."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
 def snapshot(

@@ -42,8 +42,8 @@ def room(engine):
     yield made, server
     for learner in made:
         learner.remove()
-    assert engine.containers.list(all=True, filters={"label": classroom.LABEL}) == []
-    assert engine.volumes.list(filters={"label": classroom.LABEL}) == []
+    assert engine.containers.list(all=True, filters={"label": classroom.CLASSROOM_LABEL}) == []
+    assert engine.volumes.list(filters={"label": classroom.CLASSROOM_LABEL}) == []
 
 
 def _docker(box, *argv: str) -> tuple[int, str]:

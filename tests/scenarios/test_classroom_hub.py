@@ -124,8 +124,8 @@ def hub_running(engine, tmp_path_factory):
         log.close()
         for name in LEARNERS:
             classroom.LearnerEngine(name).remove()
-        left = engine.containers.list(all=True, filters={"label": classroom.LABEL})
-        assert left == [] and engine.volumes.list(filters={"label": classroom.LABEL}) == []
+        left = engine.containers.list(all=True, filters={"label": classroom.CLASSROOM_LABEL})
+        assert left == [] and engine.volumes.list(filters={"label": classroom.CLASSROOM_LABEL}) == []
 
 
 def _ready(base: str, token: str, user: str) -> bool:
