@@ -21,12 +21,12 @@ from __future__ import annotations
 import io
 import re
 import tarfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from docker.models.containers import Container
 
 from . import progress
+from .cleanup import Removed
 from .dind import start_engine_container
 from .engine import client
 from .errors import CourseError, engine_call
@@ -52,24 +52,6 @@ def check_learner(name: str) -> str:
             "Use lower-case letters, digits and dashes, starting with a letter, e.g. ann or learner-07.",
         )
     return name
-
-
-@dataclass
-class Reset:
-    """What a reset removed from a learner's engine."""
-
-    learner: str
-    containers: list[str]
-    networks: list[str]
-    volumes: list[str]
-
-    def __str__(self) -> str:
-        parts = [
-            f"{len(v)} {k} ({', '.join(v)})" if v else f"0 {k}"
-            for k, v in self.__dict__.items()
-            if k != "learner"
-        ]
-        return f"Reset {self.learner}'s engine: removed {', '.join(parts)}; notebooks kept."
 
 
 class LearnerEngine:
@@ -200,7 +182,7 @@ class LearnerEngine:
                 f"then run course classroom start {self.learner} again.",
             )
 
-    def reset(self) -> Reset:
+    def reset(self) -> Removed:
         """Remove every container, network and volume in the learner's engine (and leave any swarm);
         images and the learner's notebooks stay."""
         self.docker("swarm", "leave", "--force")  # an error when in no swarm: nothing to leave
@@ -226,7 +208,7 @@ class LearnerEngine:
                         f"course classroom remove {self.learner} removes the whole engine (notebooks too).",
                     )
             removed[kind] = names
-        return Reset(self.learner, **removed)
+        return Removed(*(tuple(removed[kind]) for kind in ("containers", "networks", "volumes")))
 
     def progress(self) -> dict[str, dict]:
         """The learner's exercise verdicts (``progress.load()`` in their server), read from their home

@@ -87,7 +87,7 @@ def _classroom(args: argparse.Namespace) -> int:
             learner.load_images()
             print(f"{name}'s engine answers; notebook servers join it with {learner.server_options()}")
         elif args.action == "reset":
-            print(learner.reset())
+            print(f"{name}'s engine: {learner.reset()} Notebooks kept.")
         else:
             learner.remove()
             print(f"Removed {name}'s engine and volumes, notebooks included.")

@@ -92,8 +92,8 @@ def test_each_learner_sees_only_their_own_engine_and_a_reset_keeps_notebooks(eng
     assert table[1].split() == ["t-ann", "0/2", "0/2", "1/2", "1/2", "0/2", "2/10"]
     assert table[2].split() == ["t-bob", "0/2", "0/2", "0/2", "0/2", "0/2", "0/10"]  # nothing recorded yet
     reset = ann.reset()
-    assert reset.containers == ["ann-box"] and reset.networks == ["ann-net"]
-    assert "notebooks kept" in str(reset)
+    assert reset.containers == ("ann-box",) and reset.networks == ("ann-net",)
+    assert str(reset).startswith("Removed 1 containers (ann-box), 1 networks (ann-net)")
     assert _docker(ann_server, "ps", "-a", "-q") == (0, "")
     assert _docker(ann_server, "network", "ls", "--filter", "type=custom", "-q") == (0, "")
     assert ann_server.exec_run(["cat", "/home/learner/notes.ipynb"]).output == b"mine\n"

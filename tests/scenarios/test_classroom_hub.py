@@ -168,7 +168,7 @@ def test_two_learners_each_see_only_their_own_engine_and_a_reset_keeps_notebooks
     )
 
     reset = classroom.LearnerEngine("t-ann").reset()
-    assert reset.containers == ["mine"]
+    assert reset.containers == ("mine",)
     assert run_cell(base, token, "t-ann", see).strip() == "[] t-ann-engine"
     notebooks = _api(base, token, "GET", "/user/t-ann/api/contents")["content"]
     assert {"00_setup.ipynb", "04_red_blue_lab.ipynb"} <= {n["name"] for n in notebooks}
