@@ -59,13 +59,7 @@ class CertDir:
 
     def cli_flags(self) -> list[str]:
         """The docker CLI flags that use these certificates."""
-        c = self.client
-        return [
-            "--tlsverify",
-            f"--tlscacert={c / 'ca.pem'}",
-            f"--tlscert={c / 'cert.pem'}",
-            f"--tlskey={c / 'key.pem'}",
-        ]
+        return tls_cli_flags(self.tls())
 
     def server_tar(self) -> bytes:
         """The server folder as a tar for ``put_archive`` into a node at ``/certs/server``."""
@@ -92,6 +86,12 @@ class CertDir:
             "-H",
             f"tcp://0.0.0.0:{PORT}",
         ]
+
+
+def tls_cli_flags(tls: docker.tls.TLSConfig) -> list[str]:
+    """The docker CLI's twin of an SDK TLS config: ``--tlsverify --tlscacert=... --tlscert=...``."""
+    cert, key = tls.cert
+    return ["--tlsverify", f"--tlscacert={tls.ca_cert}", f"--tlscert={cert}", f"--tlskey={key}"]
 
 
 def ensure(name: str, hostnames: list[str]) -> CertDir:

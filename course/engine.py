@@ -20,6 +20,7 @@ import docker
 import requests
 
 from . import engines
+from .certs import tls_cli_flags
 from .errors import EngineStartFailed, EngineUnreachable, SocketPermissionDenied
 from .waiting import TimedOut, until
 
@@ -53,8 +54,7 @@ def cli_flags(host: str | None) -> list[str]:
     tls = _tls.get(host)
     if tls is None:
         return ["-H", host]
-    cert, key = tls.cert
-    return ["--tlsverify", f"--tlscacert={tls.ca_cert}", f"--tlscert={cert}", f"--tlskey={key}", "-H", host]
+    return [*tls_cli_flags(tls), "-H", host]
 
 
 def trust(url: str, tls: docker.tls.TLSConfig) -> None:
