@@ -6,12 +6,15 @@ Screenshots go to ``build/screenshots/``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 SCREENSHOTS = Path(__file__).parents[2] / "build" / "screenshots"
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
@@ -100,3 +103,15 @@ DIAGRAMS_JS = """() => [...document.querySelectorAll('.course-diagram')].map(d =
   const script = d.nextElementSibling;
   return {canvas: true, inked, red, blue, data: script ? script.textContent : ''};
 })"""
+
+
+def wait_for_diagrams(page, timeout: float = 30_000) -> None:
+    """Until every diagram on the page has drawn (a canvas with ink): the event, not a fixed pause.
+
+    Gives up quietly after ``timeout`` ms: the test's own asserts then say which diagram did not draw.
+    """
+    drawn = (
+        f"() => {{ const all = ({DIAGRAMS_JS})(); return all.length > 0 && all.every(d => d.inked > 2000); }}"
+    )
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(drawn, timeout=timeout, polling=250)

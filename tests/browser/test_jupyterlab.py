@@ -14,6 +14,7 @@ exercise may be solved for them (each ``%%solution`` cell only says where the so
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -27,10 +28,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browsing import DIAGRAMS_JS, screenshot, watch
+from browsing import DIAGRAMS_JS, screenshot, wait_for_diagrams, watch
 
 from course.cleanup import remove_labelled
 from course.names import LABEL
+from course.waiting import TimedOut, until
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).parents[2]
@@ -156,7 +158,7 @@ def _committed(notebook: str) -> list[dict]:
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_run_all_in_jupyterlab(browser, jupyterlab, notebook):
     page, seen = _open(browser, jupyterlab, notebook)
-    page.wait_for_timeout(2000)
+    wait_for_diagrams(page)
     committed = page.evaluate(DIAGRAMS_JS)
     dirty_on_open = page.locator(".jp-mod-dirty").count()
     screenshot(page, f"lab-{notebook}-opened.png")
@@ -164,7 +166,7 @@ def test_run_all_in_jupyterlab(browser, jupyterlab, notebook):
     # clear what was committed, so that everything checked below is what this run showed
     _menu(page, "Edit", "Clear Outputs of All Cells")
     took = _run_all(page, RUN_ALL_TIMEOUT.get(notebook, 600))
-    page.wait_for_timeout(2000)  # the last outputs' diagrams draw
+    wait_for_diagrams(page)  # the last outputs' diagrams draw
     shown = page.locator(".jp-CodeCell").evaluate_all(
         "cells => cells.map(c => c.querySelectorAll('.jp-OutputArea-output').length > 0)"
     )
@@ -239,7 +241,9 @@ def test_red_blue_controls_change_the_engine_and_the_live_view(browser, jupyterl
 
     controls.get_by_role("button", name="network disconnect").click()
     controls.get_by_text("docker network disconnect blue ubuntu2").wait_for(timeout=30_000)
-    page.wait_for_timeout(2000)
+    with contextlib.suppress(TimedOut):  # the live view redraws: the asserts below say if it did not
+        until(lambda: not _edge(_graph(page, "widgets.topology(lab)"), "ubuntu2", "blue"), 30, 0.25)
+    wait_for_diagrams(page)
     disconnected = _graph(page, "widgets.topology(lab)")
     after = set(engine.containers.get("ubuntu2").attrs["NetworkSettings"]["Networks"])
     drawn = page.evaluate(DIAGRAMS_JS)

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from browsing import DIAGRAMS_JS, screenshot, serve, watch
+from browsing import DIAGRAMS_JS, screenshot, serve, wait_for_diagrams, watch
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).parents[2]
@@ -155,7 +155,7 @@ def test_page_in_a_browser(browser, served, name):
     # reported below, with what the page said
     with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_function(f"() => ({UNRENDERED}).length === 0", timeout=60_000)
-    page.wait_for_timeout(1500)  # diagrams unpack their library, then draw
+    wait_for_diagrams(page)  # diagrams unpack their library, then draw
     diagrams = page.evaluate(DIAGRAMS_JS)
     empty = page.evaluate(f"() => ({UNRENDERED}).map(s => s.textContent)")
     fallbacks_shown = page.locator(".widget-fallback:visible").count()
@@ -197,7 +197,7 @@ def test_without_the_widget_manager_every_widget_shows_its_plain_result(browser,
     page = browser.new_page()
     page.route("**/embed-amd.js*", lambda route: route.abort())
     page.goto(f"{served}04_red_blue_lab.html", wait_until="load")
-    page.wait_for_timeout(1500)
+    page.locator(".widget-fallback").first.wait_for(state="visible", timeout=30_000)
     views = page.locator(f"script[type='{WIDGET_VIEW}']").count()
     shown = page.locator(".widget-fallback:visible").all_inner_texts()
     page.close()

@@ -23,6 +23,7 @@ from tornado.httpclient import HTTPRequest
 
 from course import classroom, hub
 from course.learner_image import build_learner_image
+from course.waiting import until
 
 pytestmark = pytest.mark.integration
 LEARNERS = ["t-ann", "t-bob"]
@@ -139,9 +140,7 @@ def _start(base: str, token: str, user: str) -> float:
     if _ready(base, token, user):
         return 0.0
     _api(base, token, "POST", f"/hub/api/users/{user}/server")
-    while not _ready(base, token, user):
-        assert time.monotonic() - started < 240, f"{user}'s server did not become ready"
-        time.sleep(1)
+    until(lambda: _ready(base, token, user), 240, 1, f"{user}'s server to become ready")
     return time.monotonic() - started
 
 

@@ -12,12 +12,14 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from course.cluster import Cluster
+from course.images import LAB_IMAGE
+from course.names import LABEL
+from course.waiting import until
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +33,7 @@ NOTEBOOKS = [
 ]
 PATHS = [f"notebooks/{name}.ipynb" for name in NOTEBOOKS]
 LABS = {"setup", "model", "types", "bridges", "redblue", "overlay"}
+SENTINEL = "t-sentinel"
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +53,7 @@ class CreatedLabs:
 
     def __init__(self, engine) -> None:
         self.labs: set[str] = set()
+        self._engine = engine
         self._stream = engine.events(decode=True, filters={"type": "container", "event": "create"})
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -62,10 +66,16 @@ class CreatedLabs:
             pass
 
     def stop(self) -> set[str]:
-        time.sleep(1)  # let the last events arrive
+        """Stop watching once every event before now has arrived: a sentinel container's own create
+        event comes after all of them."""
+        sentinel = self._engine.containers.create(LAB_IMAGE, ["true"], labels={LABEL: SENTINEL})
+        try:
+            until(lambda: SENTINEL in self.labs, 30, 0.1, "the engine's event for a sentinel container")
+        finally:
+            sentinel.remove(force=True)
         self._stream.close()
         self._reader.join(5)
-        return self.labs - {None}
+        return self.labs - {None, SENTINEL}
 
 
 def test_every_notebook_passes_on_an_engine_reached_only_through_docker_host(remote, engine):
