@@ -30,6 +30,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import process
 from .errors import EngineStartFailed
 
 NAMES = ("29", "current", "20.10")
@@ -292,25 +293,25 @@ def _download_and_unpack(suite: str, root: Path) -> None:
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     for deb in sorted(debs.glob("*.deb")):
-        done = subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise EngineStartFailed(
-                f"Could not unpack {deb.name}.",
-                f"Check the free space under {root.parent} (df -h), then run course engine start again: "
-                f"it downloads the packages anew. dpkg-deb said:\n{done.stderr.strip()[-400:]}",
-            )
+        process.run(
+            ["dpkg-deb", "-x", str(deb), str(root)],
+            f"Unpacking {deb.name}",
+            f"Check the free space under {root.parent} (df -h), then run course engine start again: "
+            "it downloads the packages anew.",
+            error=EngineStartFailed,
+        )
 
 
 def _apt(args: list[str], cwd: Path | None = None) -> None:
     if shutil.which("apt-get") is None:
         raise EngineStartFailed("apt-get is missing.", "Install Docker Engine the way your system does.")
-    done = subprocess.run(["apt-get", *args], capture_output=True, text=True, cwd=cwd, check=False)
-    if done.returncode != 0:
-        raise EngineStartFailed(
-            f"apt-get {' '.join(a for a in args if not a.startswith(('-o', 'Dir', 'APT')))} failed.",
-            f"Check that this machine reaches {debian_uri()}, then run course engine start again. "
-            f"apt-get said:\n{done.stderr.strip()[-400:]}",
-        )
+    process.run(
+        ["apt-get", *args],
+        f"apt-get {' '.join(a for a in args if not a.startswith(('-o', 'Dir', 'APT')))}",
+        f"Check that this machine reaches {debian_uri()}, then run course engine start again.",
+        error=EngineStartFailed,
+        cwd=cwd,
+    )
 
 
 def install_debian_packages(packages: list[str]) -> None:
@@ -323,11 +324,8 @@ def install_debian_packages(packages: list[str]) -> None:
             "Install them with your system's package manager (on Debian: "
             f"sudo apt-get install {' '.join(packages)}).",
         )
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    env = process.with_env(DEBIAN_FRONTEND="noninteractive")
     for argv in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *packages]):
-        done = subprocess.run(argv, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise EngineStartFailed(
-                f"{' '.join(argv)} failed (status {done.returncode}).",
-                f"Fix the package manager, then try again. It said:\n{done.stderr[-800:]}",
-            )
+        process.run(
+            argv, " ".join(argv), "Fix the package manager, then try again.", error=EngineStartFailed, env=env
+        )

@@ -17,6 +17,7 @@ from pathlib import Path
 from dockerspawner import DockerSpawner
 from traitlets import Unicode
 
+from . import process
 from .classroom import HOME, LearnerEngine, check_learner
 from .engine import client
 from .errors import CourseError
@@ -64,14 +65,11 @@ def ensure_proxy() -> Path:
     if not PROXY.exists():
         if shutil.which("npm") is None:
             raise CourseError("The hub's proxy needs Node.js and npm.", "apt-get install npm")
-        done = subprocess.run(["npm", "install", "--silent", "--prefix", str(PROXY.parents[2]),
-                               "configurable-http-proxy@5"], capture_output=True, text=True)  # fmt: skip
-        if done.returncode != 0:
-            raise CourseError(
-                "npm could not install configurable-http-proxy.",
-                "Check that npm reaches its registry (npm ping), then run course classroom hub again. "
-                f"It said:\n{done.stderr[-500:]}",
-            )
+        process.run(
+            ["npm", "install", "--silent", "--prefix", str(PROXY.parents[2]), "configurable-http-proxy@5"],
+            "npm install configurable-http-proxy",
+            "Check that npm reaches its registry (npm ping), then run course classroom hub again.",
+        )
     return PROXY
 
 

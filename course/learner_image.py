@@ -20,9 +20,9 @@ import tarfile
 from importlib.metadata import version
 from pathlib import Path
 
+from . import process
 from .engine import client
 from .engines import debian_uri
-from .errors import CourseError
 from .images import IMAGE_LABEL, import_rootfs
 
 LEARNER_IMAGE = "course/learner:latest"
@@ -59,13 +59,13 @@ def _inputs() -> str:
 
 
 def _run(argv: list[str], what: str) -> None:
-    done = subprocess.run(argv, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise CourseError(
-            f"Building the learner image: {what} failed.",
-            "Fix what it says below (for pip: the network or the package index), then run course "
-            f"classroom hub again. It said:\n{done.stderr[-1500:]}",
-        )
+    process.run(
+        argv,
+        f"Building the learner image: {what}",
+        "Fix what it says below (for pip: the network or the package index), then run course classroom "
+        "hub again.",
+        tail=1500,
+    )
 
 
 def _name(requirement: str) -> str:
