@@ -162,9 +162,8 @@ def _libraries(paths: list[str]) -> set[str]:
     return found
 
 
-def node_image_tar(version: str | None = None) -> tuple[bytes, str]:
-    """The root filesystem of the node image as a tar, and a digest of its binaries."""
-    found = binaries(version)
+def node_image_tar(found: dict[str, str]) -> tuple[bytes, str]:
+    """The root filesystem of the node image as a tar, and a digest of its binaries (``binaries()``)."""
     modules = xtables_dir()
     if not BUSYBOX.exists():
         raise CourseError(f"The node image needs {BUSYBOX}.", "apt-get install busybox-static")
@@ -237,7 +236,7 @@ def build_node_image(host: str | None = None) -> str:
     have = next(iter(engine.images.list(name=NODE_IMAGE)), None)
     if have is not None and known.get(fingerprint) and have.labels.get(label) == known[fingerprint]:
         return NODE_IMAGE
-    data, digest = node_image_tar(version)
+    data, digest = node_image_tar(found)
     changes = ["ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"LABEL {IMAGE_LABEL}=node"]
     import_rootfs(NODE_IMAGE, data, label, digest, changes, host)
     _remember_digest(fingerprint, digest)
