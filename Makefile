@@ -11,7 +11,7 @@ STAGE  := .ci/stage
 # one. An engine the course did not start (Docker Desktop, a system service) is tested as it is, once.
 ENGINES ?= 29 current 20.10
 # Docker's static archive for `--engine 29`: the copy in ../shared/engines/ when there (with its
-# SHA256SUMS), else Docker's own download (course/engines.py).
+# SHA256SUMS), else Docker's own download (course/engines/releases.py).
 COURSE_DOCKER_ARCHIVE ?= $(firstword $(wildcard $(CURDIR)/../shared/engines/docker-29.*.tgz))
 export COURSE_DOCKER_ARCHIVE
 # The browser the browser tests drive (Debian's package; `make test` installs it when missing).

@@ -12,8 +12,8 @@ import sys
 import time
 
 from course.cluster import Cluster
-from course.engine import client
-from course.node_image import build_node_image
+from course.engines.engine import client
+from course.engines.node_image import build_node_image
 
 TARGET = 45.0
 

@@ -14,7 +14,7 @@ import time
 
 import docker as docker_sdk
 
-from course.images import KEEPALIVE, LAB_IMAGE, build_lab_image
+from course.engines.images import KEEPALIVE, LAB_IMAGE, build_lab_image
 from course.lab import DNS_OPTIONS, Lab
 from course.parallel import parallel
 

@@ -20,8 +20,8 @@ import ipaddress
 from dataclasses import dataclass
 
 from . import firewall, hostview
-from .engine import client
-from .images import require_lab_image
+from .engines.engine import client
+from .engines.images import require_lab_image
 from .names import LABEL
 
 # One constant script: eth0's index, its MAC, its IPv4 address, and the first line of resolv.conf.

@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import classroom, cleanup, doctor, engine, engines, images, progress
+from . import classroom, cleanup, doctor, progress
+from .engines import engine, images, releases
 from .errors import CourseError
 
 
@@ -41,7 +42,7 @@ def _images(args: argparse.Namespace) -> int:
     if args.action in ("export", "import"):
         if not args.file:
             raise CourseError("No file named.", f"Name one: course images {args.action} course-images.tar")
-        from . import node_image
+        from .engines import node_image
 
         if args.action == "export":
             print(node_image.export_images(args.file))
@@ -103,20 +104,20 @@ def parser() -> argparse.ArgumentParser:
     eng.add_argument("action", choices=["start", "stop", "status", "owned"])
     eng.add_argument(
         "--engine",
-        choices=engines.NAMES,
-        help=f"which engine to start where none runs (default: {engines.DEFAULT}, Docker 28; "
-        f"29 is Docker {engines.STATIC_VERSION} from Docker's static archive)",
+        choices=releases.NAMES,
+        help=f"which engine to start where none runs (default: {releases.DEFAULT}, Docker 28; "
+        f"29 is Docker {releases.STATIC_VERSION} from Docker's static archive)",
     )
     eng.add_argument(
         "--archive",
         metavar="FILE_OR_URL",
-        help=f"Docker's static archive for --engine 29 (default: ${engines.ARCHIVE_SETTING}, else Docker's "
+        help=f"Docker's static archive for --engine 29 (default: ${releases.ARCHIVE_SETTING}, else Docker's "
         "download)",
     )
     eng.add_argument("--sha256", help="the archive's checksum (default: a SHA256SUMS file beside it)")
     eng.add_argument(
         "--firewall",
-        choices=engines.FIREWALLS,
+        choices=releases.FIREWALLS,
         default="iptables",
         help="the engine's firewall backend (nftables: Docker 29 only, experimental, no swarm mode)",
     )

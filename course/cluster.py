@@ -14,24 +14,25 @@ from dataclasses import dataclass
 
 import docker
 
-from . import certs, underlay
+from . import underlay
 from .busy import progress as busy
 from .cleanup import Removed
-from .dind import start_engine_container
-from .engine import address, answers, client, trust
+from .engines import certs
+from .engines.dind import start_engine_container
+from .engines.engine import address, answers, client, trust
+from .engines.images import KEEPALIVE, LAB_IMAGE, build_lab_image
+from .engines.node_image import build_node_image
+from .engines.tunnel import Tunnel
 from .errors import CourseError, ForeignResource, engine_call
-from .images import KEEPALIVE, LAB_IMAGE, build_lab_image
 from .lab import ExecResult, Lab, find_container
 from .names import check_name, owner
-from .node_image import build_node_image
 from .parallel import parallel
 from .topology import ClusterSnapshot, snapshot
-from .tunnel import Tunnel
 from .waiting import TimedOut, until
 
 ENGINE_PORT = certs.PORT
 # What the node's dockerd runs with: its own socket, TCP 2376 with mutual TLS for the course (published
-# on the host's loopback only; certs.py), and the same loopback DNS as the host engine, so no lookup
+# on the host's loopback only; engines/certs.py), and the same loopback DNS as the host engine, so no lookup
 # leaves the machine. No plain-TCP port: anyone who reached one would drive a root engine.
 DOCKERD = ["dockerd", "-H", "unix:///var/run/docker.sock", "--dns", "127.0.0.1"]
 # Heartbeat every 2 s instead of 5 s, so a stopped node shows as down within seconds.

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 import docker
 
-from . import behaviours, engine, hostview
+from . import behaviours, hostview
+from .engines import engine
+from .engines.images import LAB_IMAGE
 from .errors import CourseError
-from .images import LAB_IMAGE
 
 # dockerd's default pools: 172.17-31.0.0/16 (15 subnets) and 192.168.0.0/16 cut in /20 (16).
 DEFAULT_POOL_SUBNETS = 31

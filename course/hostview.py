@@ -16,9 +16,9 @@ from __future__ import annotations
 import docker
 
 from . import firewall
-from .engine import client
+from .engines.engine import client
+from .engines.images import require_lab_image
 from .errors import CourseError
-from .images import require_lab_image
 from .interfaces import COMMAND, Interface, parse
 from .names import LABEL
 

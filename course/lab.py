@@ -22,9 +22,9 @@ from docker.models.networks import Network
 
 from . import interfaces
 from .cleanup import Removed, remove_labelled
-from .engine import cli_flags, client
+from .engines.engine import cli_flags, client
+from .engines.images import KEEPALIVE, LAB_IMAGE, require_lab_image
 from .errors import CourseError, EngineError, ForeignResource, UnknownResource, engine_call
-from .images import KEEPALIVE, LAB_IMAGE, require_lab_image
 from .interfaces import Interface
 from .names import BUILTIN_NETWORKS, LABEL, check_name, owner
 from .parallel import parallel

@@ -21,9 +21,9 @@ from importlib.metadata import version
 from pathlib import Path
 
 from . import process
-from .engine import client
-from .engines import debian_uri
-from .images import IMAGE_LABEL, import_rootfs
+from .engines.engine import client
+from .engines.images import IMAGE_LABEL, import_rootfs
+from .engines.releases import debian_uri
 
 LEARNER_IMAGE = "course/learner:latest"
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ def _inputs() -> str:
         [
             ROOT / "pyproject.toml",
             CONSTRAINTS,
-            *(ROOT / "course").glob("*.py"),
+            *(ROOT / "course").rglob("*.py"),
             *(ROOT / "notebooks").glob("*"),
         ]
     )

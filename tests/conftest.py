@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from course import engine as engine_mod
+from course.engines import engine as engine_mod
 from course.errors import CourseError
 from course.lab import Lab
 from course.names import LABEL

@@ -9,7 +9,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from course import certs
+from course.engines import certs
 
 
 @pytest.fixture

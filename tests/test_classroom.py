@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from course import classroom
+from course.engines.images import KEEPALIVE, LAB_IMAGE
+from course.engines.node_image import build_node_image
 from course.errors import CourseError
-from course.images import KEEPALIVE, LAB_IMAGE
-from course.node_image import build_node_image
 
 pytestmark = pytest.mark.integration
 

@@ -57,7 +57,7 @@ def test_no_permission_on_the_socket_says_how_to_get_it(engine):
 
 @pytest.mark.integration
 def test_engine_start_uses_a_running_engine_and_touches_nothing(engine):
-    from course import engine as engine_mod
+    from course.engines import engine as engine_mod
 
     before = sorted((c.id, c.status) for c in engine.containers.list(all=True))
     pid = engine_mod._course_dockerd()

@@ -18,8 +18,8 @@ import pytest
 from course import underlay
 from course.capture import capture
 from course.cluster import Cluster
+from course.engines.images import KEEPALIVE, LAB_IMAGE
 from course.errors import CourseError
-from course.images import KEEPALIVE, LAB_IMAGE
 from course.names import LABEL
 
 pytestmark = pytest.mark.integration

@@ -6,28 +6,28 @@ import tarfile
 
 import pytest
 
-from course import engines
 from course.cleanup import Removed
+from course.engines import releases
 from course.errors import EngineStartFailed
 
 
 def test_an_unknown_engine_name_is_refused_with_the_choices():
     with pytest.raises(EngineStartFailed) as caught:
-        engines.prepare("19.03")
+        releases.prepare("19.03")
     assert str(caught.value) == "There is no engine called '19.03'. Choose one of: 29, current, 20.10."
 
 
 def test_the_debian_mirror_is_read_from_the_systems_own_sources(tmp_path, monkeypatch):
     sources = tmp_path / "debian.sources"
     sources.write_text("Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm\n")
-    monkeypatch.setattr(engines, "SOURCES", sources)
-    assert engines.debian_uri() == "http://mirror.example/debian"
+    monkeypatch.setattr(releases, "SOURCES", sources)
+    assert releases.debian_uri() == "http://mirror.example/debian"
 
 
 def test_without_debian_sources_the_message_says_what_to_do_instead(tmp_path, monkeypatch):
-    monkeypatch.setattr(engines, "SOURCES", tmp_path / "missing.sources")
+    monkeypatch.setattr(releases, "SOURCES", tmp_path / "missing.sources")
     with pytest.raises(EngineStartFailed) as caught:
-        engines.debian_uri()
+        releases.debian_uri()
     assert "install Docker Engine the way your system does" in caught.value.fix
 
 
@@ -54,30 +54,30 @@ def _static_archive(folder, name="docker-29.9.9.tgz", dockerd=b"#!/bin/sh\necho 
 
 
 def test_the_static_archive_is_unpacked_once_and_checked_against_its_sha256sums(tmp_path, monkeypatch):
-    monkeypatch.setattr(engines, "PREFIX", tmp_path / "prefix")
+    monkeypatch.setattr(releases, "PREFIX", tmp_path / "prefix")
     archive = _static_archive(tmp_path)
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
     (tmp_path / "SHA256SUMS").write_text(f"{digest}  {archive.name}\n")
-    root = engines.unpacked_static(str(archive))
+    root = releases.unpacked_static(str(archive))
     assert root == tmp_path / "prefix" / "docker-29.9.9" / "docker"
     assert (root / "dockerd").read_bytes().startswith(b"#!/bin/sh") and (root / "runc").exists()
     archive.unlink()  # unpacked already, with that checksum: the archive is not read again
-    assert engines.unpacked_static(str(archive)) == root
+    assert releases.unpacked_static(str(archive)) == root
 
 
 def test_an_archive_whose_checksum_differs_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(engines, "PREFIX", tmp_path / "prefix")
+    monkeypatch.setattr(releases, "PREFIX", tmp_path / "prefix")
     archive = _static_archive(tmp_path)
     with pytest.raises(EngineStartFailed) as caught:
-        engines.unpacked_static(str(archive), sha256="0" * 64)
+        releases.unpacked_static(str(archive), sha256="0" * 64)
     assert "not the expected" in caught.value.what and not (tmp_path / "prefix" / "docker-29.9.9").exists()
 
 
 def test_a_missing_or_misnamed_archive_says_which_setting_to_fix(tmp_path, monkeypatch):
-    monkeypatch.setattr(engines, "PREFIX", tmp_path / "prefix")
+    monkeypatch.setattr(releases, "PREFIX", tmp_path / "prefix")
     with pytest.raises(EngineStartFailed) as caught:
-        engines.unpacked_static(str(tmp_path / "docker-29.0.0.tgz"))
-    assert engines.ARCHIVE_SETTING in caught.value.fix
+        releases.unpacked_static(str(tmp_path / "docker-29.0.0.tgz"))
+    assert releases.ARCHIVE_SETTING in caught.value.fix
     with pytest.raises(EngineStartFailed) as caught:
-        engines.unpacked_static(str(tmp_path / "engine.zip"))
+        releases.unpacked_static(str(tmp_path / "engine.zip"))
     assert "docker-<version>.tgz" in caught.value.fix

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 import course
-from course import engine
+from course.engines import engine
 from course.errors import (
     CourseError,
     EngineUnreachable,

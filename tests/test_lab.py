@@ -6,7 +6,8 @@ import tarfile
 import docker
 import pytest
 
-from course import hostview, images
+from course import hostview
+from course.engines import images
 from course.errors import CourseError, ForeignResource, ImageMissing, InvalidName, UnknownResource
 from course.lab import Lab
 from course.names import LABEL
@@ -237,7 +238,7 @@ def test_exec_or_probe_in_a_stopped_container_says_how_to_start_it(lab):
 
 
 def test_an_image_imported_again_leaves_no_untagged_copy_behind(engine):
-    from course.images import import_rootfs
+    from course.engines.images import import_rootfs
 
     def rootfs(text: bytes) -> bytes:
         packed = io.BytesIO()

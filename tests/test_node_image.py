@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from course import node_image
+from course.engines import node_image
+from course.engines.images import LAB_IMAGE
 from course.errors import CourseError
-from course.images import LAB_IMAGE
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 
-from course.tunnel import Tunnel
+from course.engines.tunnel import Tunnel
 from course.waiting import until
 
 pytestmark = pytest.mark.integration

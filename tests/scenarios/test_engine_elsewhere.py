@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from course.cluster import Cluster
-from course.images import LAB_IMAGE
+from course.engines.images import LAB_IMAGE
 from course.names import LABEL
 from course.waiting import until
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from course import engine as engine_mod
 from course import progress
 from course.cleanup import reset
-from course.images import KEEPALIVE, LAB_IMAGE
+from course.engines import engine as engine_mod
+from course.engines.images import KEEPALIVE, LAB_IMAGE
 from course.lab import Lab
 from course.names import LABEL
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from course import engine as engine_mod
-from course.node_image import NODE_IMAGE, build_node_image, dind_reference
+from course.engines import engine as engine_mod
+from course.engines.node_image import NODE_IMAGE, build_node_image, dind_reference
 from course.waiting import until
 
 pytestmark = pytest.mark.integration
@@ -169,7 +169,7 @@ def test_a_learner_in_the_docker_group_runs_every_notebook_and_gets_the_node_ima
     address, pushed = registry
     # with nothing to pull from, the error names the real cause and the way out
     failed = _as_learner(
-        [str(python), "-c", "from course.node_image import build_node_image; build_node_image()"],
+        [str(python), "-c", "from course.engines.node_image import build_node_image; build_node_image()"],
         home, clone, PYTHONPATH=str(clone), COURSE_REGISTRY="127.0.0.1:1",
     )  # fmt: skip
     said = failed.stderr

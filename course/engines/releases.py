@@ -30,8 +30,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import process
-from .errors import EngineStartFailed
+from .. import process
+from ..errors import EngineStartFailed
 
 NAMES = ("29", "current", "20.10")
 DEFAULT = "current"

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import docker
 
+from ..errors import CourseError, EngineError, ImageMissing
 from .engine import client
-from .engines import install_debian_packages
-from .errors import CourseError, EngineError, ImageMissing
+from .releases import install_debian_packages
 
 LAB_IMAGE = "course/lab:latest"
 IMAGE_LABEL = "course.image"

@@ -33,9 +33,9 @@ from pathlib import Path
 import docker
 import requests
 
+from ..errors import CourseError
 from .certs import state_dir
 from .engine import PIDFILE, address, client
-from .errors import CourseError
 from .images import BUSYBOX, IMAGE_LABEL, _add_file, add_busybox, import_rootfs, symlink
 
 NODE_IMAGE = "course/node:latest"

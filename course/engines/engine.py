@@ -19,14 +19,14 @@ from pathlib import Path
 import docker
 import requests
 
-from . import engines
+from ..errors import EngineStartFailed, EngineUnreachable, SocketPermissionDenied
+from ..waiting import TimedOut, until
+from . import releases
 from .certs import tls_cli_flags
-from .errors import EngineStartFailed, EngineUnreachable, SocketPermissionDenied
-from .waiting import TimedOut, until
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 PIDFILE = Path("/run/course-dockerd.pid")
-NAMEFILE = Path("/run/course-dockerd.engine")  # which of engines.NAMES the course started, and its firewall
+NAMEFILE = Path("/run/course-dockerd.engine")  # which of releases.NAMES the course started, and its firewall
 # The iptables FORWARD policy found before the course's engine started: an iptables-backend engine sets it
 # to DROP and leaves it so, which would then drop traffic inside bridges under an nftables-backend engine
 # (with bridge netfilter on). ``stop()`` puts back what it found.
@@ -155,12 +155,12 @@ def start(
 ) -> StartResult:
     """Make sure an engine answers; start a local ``dockerd`` if none does.
 
-    Similar to ``sudo dockerd --dns 127.0.0.1 &``. ``name`` is one of ``engines.NAMES``
+    Similar to ``sudo dockerd --dns 127.0.0.1 &``. ``name`` is one of ``releases.NAMES``
     (default: ``current``, Docker 28). Only on Linux as root, and only when ``DOCKER_HOST`` is
     unset or names the default socket: anything else is the user's engine to start. An engine the
     course did not start is used as it is; one it started is swapped when another ``name`` (or another
     ``firewall`` backend) is asked. ``archive`` and ``sha256`` locate Docker 29's static archive
-    (``engines.unpacked_static``); ``firewall`` ``nftables`` starts it with ``--firewall-backend=nftables``.
+    (``releases.unpacked_static``); ``firewall`` ``nftables`` starts it with ``--firewall-backend=nftables``.
     """
     running = started()
     if name is None and firewall != "iptables":
@@ -182,12 +182,12 @@ def start(
         raise EngineUnreachable(
             where, "Start it with: sudo .venv/bin/course engine start (starting dockerd needs root)."
         )
-    if firewall == "nftables" and (name or engines.DEFAULT) != "29":
+    if firewall == "nftables" and (name or releases.DEFAULT) != "29":
         raise EngineStartFailed(
             "The nftables firewall backend is offered here with Docker 29 only.",
             "Start it with: course engine start --engine 29 --firewall nftables",
         )
-    chosen = engines.prepare(name or engines.DEFAULT, archive, sha256, firewall)  # before stopping the old
+    chosen = releases.prepare(name or releases.DEFAULT, archive, sha256, firewall)  # before stopping the old
     if running is not None:
         stop()
     for folder in (chosen.data_root, chosen.exec_root, LOGFILE.parent):
@@ -251,7 +251,7 @@ def started() -> tuple[str, str] | None:
         words = NAMEFILE.read_text().split()
     except FileNotFoundError:
         return ("20.10", "iptables")  # started by a course version that ran 20.10 only
-    return (words[0] if words else engines.DEFAULT, words[1] if len(words) > 1 else "iptables")
+    return (words[0] if words else releases.DEFAULT, words[1] if len(words) > 1 else "iptables")
 
 
 def _remember_forward_policy() -> None:
@@ -265,7 +265,7 @@ def _remember_forward_policy() -> None:
 
 
 def _restore_forward_policy() -> None:
-    policy = engines.read_text(POLICYFILE)
+    policy = releases.read_text(POLICYFILE)
     if policy in ("ACCEPT", "DROP"):
         _iptables("-P", "FORWARD", policy)
     POLICYFILE.unlink(missing_ok=True)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import docker
 from docker.models.containers import Container
 
-from .errors import EngineError, engine_call
+from ..errors import EngineError, engine_call
 
 PRIVILEGED = {"privileged": True}
 FALLBACK = {
