@@ -19,7 +19,7 @@ import docker
 import requests
 
 from course import classroom
-from course.engines.engine import client
+from course.engines.client import client
 from course.learner_image import LEARNER_IMAGE, build_learner_image
 from course.parallel import parallel
 

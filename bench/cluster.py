@@ -12,7 +12,7 @@ import sys
 import time
 
 from course.cluster import Cluster
-from course.engines.engine import client
+from course.engines.client import client
 from course.engines.node_image import build_node_image
 
 TARGET = 45.0

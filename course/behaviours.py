@@ -20,7 +20,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from . import firewall, hostview
-from .engines.engine import client
+from .engines.client import client
 from .engines.images import require_lab_image
 from .names import LABEL
 

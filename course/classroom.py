@@ -27,8 +27,8 @@ from docker.models.containers import Container
 
 from . import progress
 from .cleanup import Removed
+from .engines.client import client
 from .engines.dind import start_engine_container
-from .engines.engine import client
 from .engines.images import LAB_IMAGE
 from .engines.node_image import build_node_image
 from .errors import CourseError, engine_call

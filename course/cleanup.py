@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import docker
 
-from .engines.engine import client
+from .engines.client import client
 from .names import LABEL
 from .parallel import parallel
 from .waiting import TimedOut, until

@@ -9,7 +9,8 @@ import argparse
 import sys
 
 from . import classroom, cleanup, doctor, progress
-from .engines import engine, images, releases
+from .engines import daemon, images, releases
+from .engines.client import address, answers, client
 from .errors import CourseError
 
 
@@ -22,19 +23,19 @@ def _doctor(_: argparse.Namespace) -> int:
 def _engine(args: argparse.Namespace) -> int:
     if args.action == "start":
         print(
-            engine.start(
+            daemon.start(
                 args.engine, archive=args.archive, sha256=args.sha256, firewall=args.firewall
             ).message
         )
     elif args.action == "stop":
-        print(engine.stop())
+        print(daemon.stop())
     elif args.action == "owned":  # for scripts: exit 0 only when the running engine is the course's
-        return 0 if engine.started_engine() is not None and engine.answers() else 1
+        return 0 if daemon.started_engine() is not None and answers() else 1
     else:
-        version = engine.client().version()["Version"]
-        started = engine.started()
-        whose = f"the course's {engine.describe(started)} engine" if started else "not started by the course"
-        print(f"Docker {version} answers at {engine.address()} ({whose}).")
+        version = client().version()["Version"]
+        started = daemon.started()
+        whose = f"the course's {daemon.describe(started)} engine" if started else "not started by the course"
+        print(f"Docker {version} answers at {address()} ({whose}).")
     return 0
 
 

@@ -18,8 +18,8 @@ from . import underlay
 from .busy import progress as busy
 from .cleanup import Removed
 from .engines import certs
+from .engines.client import address, answers, client, trust
 from .engines.dind import start_engine_container
-from .engines.engine import address, answers, client, trust
 from .engines.images import KEEPALIVE, LAB_IMAGE, build_lab_image
 from .engines.node_image import build_node_image
 from .engines.tunnel import Tunnel

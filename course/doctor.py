@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import docker
 
 from . import behaviours, hostview
-from .engines import engine
+from .engines.client import address, client
 from .engines.images import LAB_IMAGE
 from .errors import CourseError
 
@@ -117,10 +117,10 @@ def _firewall_checks(info: dict) -> list[Check]:
 
 def run() -> Report:
     """Check everything the course needs, on the engine ``DOCKER_HOST`` (or the default) names."""
-    where = engine.address()
+    where = address()
     checks: list[Check] = []
     try:
-        api = engine.client()
+        api = client()
     except CourseError as exc:
         checks.append(Check("engine", False, exc.what, exc.fix))
         return Report(tuple(checks))

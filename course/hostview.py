@@ -16,7 +16,7 @@ from __future__ import annotations
 import docker
 
 from . import firewall
-from .engines.engine import client
+from .engines.client import client
 from .engines.images import require_lab_image
 from .errors import CourseError
 from .interfaces import COMMAND, Interface, parse

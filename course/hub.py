@@ -19,7 +19,7 @@ from traitlets import Unicode
 
 from . import process
 from .classroom import HOME, LearnerEngine, check_learner
-from .engines.engine import client
+from .engines.client import client
 from .errors import CourseError
 from .learner_image import LEARNER_IMAGE, build_learner_image
 

@@ -22,7 +22,7 @@ from docker.models.networks import Network
 
 from . import interfaces
 from .cleanup import Removed, remove_labelled
-from .engines.engine import cli_flags, client
+from .engines.client import cli_flags, client
 from .engines.images import KEEPALIVE, LAB_IMAGE, require_lab_image
 from .errors import CourseError, EngineError, ForeignResource, UnknownResource, engine_call
 from .interfaces import Interface

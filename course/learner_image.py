@@ -21,7 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from . import process
-from .engines.engine import client
+from .engines.client import client
 from .engines.images import IMAGE_LABEL, import_rootfs
 from .engines.releases import debian_uri
 

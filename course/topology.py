@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .engines.engine import client
+from .engines.client import client
 from .lab import Lab
 from .names import LABEL
 from .table import align

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from course.engines import engine as engine_mod
+from course.engines.client import client
 from course.errors import CourseError
 from course.lab import Lab
 from course.names import LABEL
@@ -16,7 +16,7 @@ from course.names import LABEL
 def engine():
     """The connected SDK client; a missing engine is a failure with the fix, never a skip."""
     try:
-        return engine_mod.client()
+        return client()
     except CourseError as exc:
         pytest.fail(f"{exc} (make test starts one for you)", pytrace=False)
 

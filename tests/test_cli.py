@@ -57,14 +57,14 @@ def test_no_permission_on_the_socket_says_how_to_get_it(engine):
 
 @pytest.mark.integration
 def test_engine_start_uses_a_running_engine_and_touches_nothing(engine):
-    from course.engines import engine as engine_mod
+    from course.engines import daemon
 
     before = sorted((c.id, c.status) for c in engine.containers.list(all=True))
-    pid = engine_mod._course_dockerd()
+    pid = daemon._course_dockerd()
     done = run("engine", "start")
     assert done.returncode == 0
     assert "already running" in done.stdout and "using it" in done.stdout
-    assert engine_mod._course_dockerd() == pid  # the same dockerd still serves (no restart)
+    assert daemon._course_dockerd() == pid  # the same dockerd still serves (no restart)
     assert sorted((c.id, c.status) for c in engine.containers.list(all=True)) == before
 
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 import course
-from course.engines import engine
+from course.engines import client
 from course.errors import (
     CourseError,
     EngineUnreachable,
@@ -26,7 +26,7 @@ def test_a_missing_socket_means_engine_unreachable_with_how_to_start_it():
         except requests.exceptions.ConnectionError as missing:
             raise docker.errors.DockerException("Error while fetching server API version") from missing
     except docker.errors.DockerException as outer:
-        error = engine.translate(outer, "unix:///var/run/docker.sock")
+        error = client.translate(outer, "unix:///var/run/docker.sock")
     assert isinstance(error, EngineUnreachable)
     assert error.what == "Docker engine not reachable at unix:///var/run/docker.sock."
     assert error.fix.startswith("Start ")  # course engine start on Linux, Docker Desktop elsewhere
@@ -39,7 +39,7 @@ def test_a_permission_error_anywhere_in_the_chain_means_socket_permission():
         except PermissionError as inner:
             raise docker.errors.DockerException("Error while fetching server API version") from inner
     except docker.errors.DockerException as outer:
-        error = engine.translate(outer, "unix:///var/run/docker.sock")
+        error = client.translate(outer, "unix:///var/run/docker.sock")
     assert isinstance(error, SocketPermissionDenied)
     assert str(error) == (
         "Permission denied on the Docker socket /var/run/docker.sock. Add yourself to the docker "
@@ -48,7 +48,7 @@ def test_a_permission_error_anywhere_in_the_chain_means_socket_permission():
 
 
 def test_docker_host_elsewhere_is_never_started_by_us():
-    error = engine.translate(OSError("refused"), "tcp://10.0.0.5:2375")
+    error = client.translate(OSError("refused"), "tcp://10.0.0.5:2375")
     assert "unset DOCKER_HOST" in str(error)
 
 

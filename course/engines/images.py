@@ -18,7 +18,7 @@ from pathlib import Path
 import docker
 
 from ..errors import CourseError, EngineError, ImageMissing
-from .engine import client
+from .client import client
 from .releases import install_debian_packages
 
 LAB_IMAGE = "course/lab:latest"

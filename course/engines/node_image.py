@@ -35,7 +35,8 @@ import requests
 
 from ..errors import CourseError
 from .certs import state_dir
-from .engine import PIDFILE, address, client
+from .client import address, client
+from .daemon import PIDFILE
 from .images import BUSYBOX, IMAGE_LABEL, _add_file, add_busybox, import_rootfs, symlink
 
 NODE_IMAGE = "course/node:latest"

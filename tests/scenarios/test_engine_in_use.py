@@ -17,7 +17,7 @@ import pytest
 
 from course import progress
 from course.cleanup import reset
-from course.engines import engine as engine_mod
+from course.engines import daemon
 from course.engines.images import KEEPALIVE, LAB_IMAGE
 from course.lab import Lab
 from course.names import LABEL
@@ -44,7 +44,7 @@ def users_things(engine) -> dict:
 
 @pytest.fixture
 def engine_in_use(engine):
-    if engine_mod.started_engine() is None:
+    if daemon.started_engine() is None:
         pytest.skip("it switches swarm mode on: it runs only on an engine the course started, never yours")
     assert engine.info()["Swarm"]["LocalNodeState"] == "inactive", "the test engine is already in a swarm"
     mine = engine.networks.create("my-net")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from course.engines import engine as engine_mod
+from course.engines import daemon
 from course.engines.node_image import NODE_IMAGE, build_node_image, dind_reference
 from course.waiting import until
 
@@ -78,7 +78,7 @@ def _learners_venv(home: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def learner(engine):
-    if os.geteuid() != 0 or engine_mod.started_engine() is None:
+    if os.geteuid() != 0 or daemon.started_engine() is None:
         pytest.skip(
             "it creates a user and changes the socket's group: only as root, on the course's own engine"
         )

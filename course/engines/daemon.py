@@ -1,9 +1,8 @@
-"""Connect to a Docker engine, and start one on a bare Linux machine.
+"""Start a local ``dockerd`` on a bare Linux machine, and stop the one the course started.
 
-``client()`` is how every part of the course reaches the engine: one cached
-``docker.DockerClient`` per address, ``DOCKER_HOST`` respected. ``start()``
-brings up a local ``dockerd`` only when none answers and we are root on Linux;
-an engine that already runs (Docker Desktop, a system service) is used as it is.
+``start()`` brings up a local ``dockerd`` only when none answers and we are root on Linux; an engine that
+already runs (Docker Desktop, a system service) is used as it is. Which engine it starts, and where its
+binaries come from, is ``releases.py``'s part; reaching it is ``client.py``'s.
 """
 
 from __future__ import annotations
@@ -16,15 +15,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import docker
-import requests
-
-from ..errors import EngineStartFailed, EngineUnreachable, SocketPermissionDenied
+from ..errors import EngineStartFailed, EngineUnreachable
 from ..waiting import TimedOut, until
 from . import releases
-from .certs import tls_cli_flags
+from .client import DEFAULT_HOST, address, answers, client, forget, start_hint
 
-DEFAULT_HOST = "unix:///var/run/docker.sock"
 PIDFILE = Path("/run/course-dockerd.pid")
 NAMEFILE = Path("/run/course-dockerd.engine")  # which of releases.NAMES the course started, and its firewall
 # The iptables FORWARD policy found before the course's engine started: an iptables-backend engine sets it
@@ -35,107 +30,6 @@ LOGFILE = Path("/var/log/course-dockerd.log")
 # The embedded DNS forwards unknown names upstream; pointing it at loopback makes an
 # unknown name fail at once and keeps every lookup on this machine.
 DOCKERD_ARGS = ["--dns", "127.0.0.1", "--host", DEFAULT_HOST]
-
-MIN_API = "1.24"  # the oldest Engine API the SDK speaks; the real version is negotiated
-
-_clients: dict[str, docker.DockerClient] = {}
-_tls: dict[str, docker.tls.TLSConfig] = {}
-
-
-def address() -> str:
-    """The engine address the course talks to: ``DOCKER_HOST`` or the default socket."""
-    return os.environ.get("DOCKER_HOST") or DEFAULT_HOST
-
-
-def cli_flags(host: str | None) -> list[str]:
-    """The docker CLI options that reach ``host`` as the course does (none for the default engine)."""
-    if host is None:
-        return []
-    tls = _tls.get(host)
-    if tls is None:
-        return ["-H", host]
-    return [*tls_cli_flags(tls), "-H", host]
-
-
-def trust(url: str, tls: docker.tls.TLSConfig) -> None:
-    """Talk to the engine at ``url`` with mutual TLS (the simulated nodes of notebook 05)."""
-    _tls[url] = tls
-    _clients.pop(url, None)
-
-
-def translate(exc: BaseException, where: str | None = None) -> Exception:
-    """Turn a connection failure from the SDK into an EngineUnreachable or permission error."""
-    where = where or address()
-    seen: BaseException | None = exc
-    text = ""
-    while seen is not None:  # the useful cause sits a few levels down the chain
-        if isinstance(seen, PermissionError):
-            return SocketPermissionDenied(where.removeprefix("unix://"))
-        text += f" {seen!r}"
-        seen = seen.__cause__ or seen.__context__
-    if "Permission denied" in text or "PermissionError" in text:
-        return SocketPermissionDenied(where.removeprefix("unix://"))
-    return EngineUnreachable(where, _start_hint(where))
-
-
-def _start_hint(where: str) -> str:
-    if where != DEFAULT_HOST:
-        return f"Start the engine DOCKER_HOST points to, or unset DOCKER_HOST to use {DEFAULT_HOST}."
-    if platform.system() != "Linux":
-        return "Start Docker Desktop and wait until it says it is running."
-    return "Start it with: course engine start (as root), or start your Docker service."
-
-
-def client(host: str | None = None) -> docker.DockerClient:
-    """Return a connected client for ``host`` (default: ``address()``), checked with a ping.
-
-    Raises:
-        EngineUnreachable: nothing answers there.
-        SocketPermissionDenied: the socket exists but we may not use it.
-    """
-    where = host or address()
-    cached = _clients.get(where)
-    if cached is not None:
-        try:
-            cached.ping()
-            return cached
-        except Exception:  # engine went away since: reconnect below
-            _clients.pop(where, None)
-    try:
-        made = _connect(where, explicit=host is not None)
-        made.ping()
-    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
-        raise translate(exc, where) from exc
-    _clients[where] = made
-    return made
-
-
-def _connect(where: str, explicit: bool) -> docker.DockerClient:
-    def make(version: str) -> docker.DockerClient:
-        if where in _tls:
-            return docker.DockerClient(base_url=where, version=version, timeout=120, tls=_tls[where])
-        if not explicit:  # DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI reads them
-            return docker.from_env(version=version, timeout=120)
-        return docker.DockerClient(base_url=where, version=version, timeout=120)
-
-    # requests lets REQUESTS_CA_BUNDLE replace the engine's own CA (psf/requests#3829), and set on many
-    # machines it breaks every TLS engine; so the environment is not consulted, and the API version is
-    # negotiated here instead of by the SDK's "auto", which asks before we can say so.
-    probe = make(MIN_API)
-    probe.api.trust_env = False
-    made = make(probe.api.version(api_version=False)["ApiVersion"])
-    made.api.trust_env = False
-    probe.close()
-    return made
-
-
-def answers(host: str | None = None) -> bool:
-    """True when an engine answers at ``host`` (default: ``address()``)."""
-    try:
-        client(host)
-    except (EngineUnreachable, SocketPermissionDenied):
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -177,7 +71,7 @@ def start(
         return StartResult(False, f"Docker {version} already running at {address()} ({whose}); using it.")
     where = address()
     if where != DEFAULT_HOST or platform.system() != "Linux":
-        raise EngineUnreachable(where, _start_hint(where))
+        raise EngineUnreachable(where, start_hint(where))
     if os.geteuid() != 0:
         raise EngineUnreachable(
             where, "Start it with: sudo .venv/bin/course engine start (starting dockerd needs root)."
@@ -308,7 +202,7 @@ def stop(timeout: float = 30.0) -> str:
         return "No engine started by the course is running; nothing to stop."
     running = started()
     os.kill(pid, signal.SIGTERM)
-    _clients.clear()
+    forget()
     try:
         until(lambda: not _alive(pid), timeout, 0.2, f"dockerd (pid {pid}) to stop")
     except TimedOut:
