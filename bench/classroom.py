@@ -18,9 +18,9 @@ import time
 import docker
 import requests
 
-from course import classroom
+from course.classroom import learner_engine
+from course.classroom.learner_image import LEARNER_IMAGE, build_learner_image
 from course.engines.client import client
-from course.learner_image import LEARNER_IMAGE, build_learner_image
 from course.parallel import parallel
 
 NBVAL = [
@@ -48,7 +48,7 @@ def _memory(names: list[str]) -> float:
 
 def one_round(n: int) -> dict[str, float]:
     names = [f"bench-l{i}" for i in range(n)]
-    engines = [classroom.LearnerEngine(name) for name in names]
+    engines = [learner_engine.LearnerEngine(name) for name in names]
     for learner in engines:
         learner.remove()
     start = time.monotonic()

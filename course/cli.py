@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import classroom, cleanup, doctor, progress
+from . import cleanup, doctor, progress
+from .classroom import learner_engine
 from .engines import daemon, images, releases
 from .engines.client import address, answers, client
 from .errors import CourseError
@@ -71,19 +72,19 @@ def _reset(_: argparse.Namespace) -> int:
 
 def _classroom(args: argparse.Namespace) -> int:
     if args.action == "list":
-        print("\n".join(classroom.learners()) or "No learner has an engine.")
+        print("\n".join(learner_engine.learners()) or "No learner has an engine.")
         return 0
     if args.action == "progress":
-        print(classroom.class_progress(args.learners or classroom.learners()))
+        print(learner_engine.class_progress(args.learners or learner_engine.learners()))
         return 0
     if args.action == "hub":
-        from . import hub  # needs the classroom extra (JupyterHub, DockerSpawner)
+        from .classroom import hub  # needs the classroom extra (JupyterHub, DockerSpawner)
 
         return hub.run(args.learners, args.password, args.ip, args.port)
     if not args.learners:
         raise CourseError("No learner named.", f"Name them: course classroom {args.action} ann bob")
     for name in args.learners:
-        learner = classroom.LearnerEngine(name)
+        learner = learner_engine.LearnerEngine(name)
         if args.action == "start":
             learner.start()
             learner.load_images()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from course import classroom
+from course.classroom import learner_engine
 from course.engines.images import KEEPALIVE, LAB_IMAGE
 from course.engines.node_image import build_node_image
 from course.errors import CourseError
@@ -20,18 +20,18 @@ pytestmark = pytest.mark.integration
 def test_learner_names_are_checked():
     for bad in ("Ann", "1ann", "ann bob", "", "a" * 40, "../x"):
         with pytest.raises(CourseError, match="not a usable learner name"):
-            classroom.check_learner(bad)
-    assert classroom.check_learner("learner-07") == "learner-07"
+            learner_engine.check_learner(bad)
+    assert learner_engine.check_learner("learner-07") == "learner-07"
 
 
 @pytest.fixture
 def room(engine):
-    made = [classroom.LearnerEngine(name) for name in ("t-ann", "t-bob")]
+    made = [learner_engine.LearnerEngine(name) for name in ("t-ann", "t-bob")]
     for learner in made:
         learner.remove()
     servers = []
 
-    def server(learner: classroom.LearnerEngine):
+    def server(learner: learner_engine.LearnerEngine):
         box = engine.containers.run(
             build_node_image(), ["sleep", "600"], name=f"classroom-{learner.learner}-server", detach=True,
             **learner.server_options(),
@@ -42,8 +42,8 @@ def room(engine):
     yield made, server
     for learner in made:
         learner.remove()
-    assert engine.containers.list(all=True, filters={"label": classroom.CLASSROOM_LABEL}) == []
-    assert engine.volumes.list(filters={"label": classroom.CLASSROOM_LABEL}) == []
+    assert engine.containers.list(all=True, filters={"label": learner_engine.CLASSROOM_LABEL}) == []
+    assert engine.volumes.list(filters={"label": learner_engine.CLASSROOM_LABEL}) == []
 
 
 def _docker(box, *argv: str) -> tuple[int, str]:
@@ -56,7 +56,7 @@ def test_each_learner_sees_only_their_own_engine_and_a_reset_keeps_notebooks(eng
     for learner in (ann, bob):
         learner.start()
         learner.load(LAB_IMAGE)
-    assert {"t-ann", "t-bob"} <= set(classroom.learners())
+    assert {"t-ann", "t-bob"} <= set(learner_engine.learners())
     ann_server, bob_server = server(ann), server(bob)
 
     # each server's docker answers, with the learner's own engine
@@ -87,7 +87,7 @@ def test_each_learner_sees_only_their_own_engine_and_a_reset_keeps_notebooks(eng
         ).exit_code
         == 0
     )
-    table = classroom.class_progress(["t-ann", "t-bob"]).splitlines()
+    table = learner_engine.class_progress(["t-ann", "t-bob"]).splitlines()
     assert table[0].split() == ["learner", "01", "02", "03", "04", "05", "solved"]
     assert table[1].split() == ["t-ann", "0/2", "0/2", "1/2", "1/2", "0/2", "2/10"]
     assert table[2].split() == ["t-bob", "0/2", "0/2", "0/2", "0/2", "0/2", "0/10"]  # nothing recorded yet
@@ -97,6 +97,6 @@ def test_each_learner_sees_only_their_own_engine_and_a_reset_keeps_notebooks(eng
     assert _docker(ann_server, "ps", "-a", "-q") == (0, "")
     assert _docker(ann_server, "network", "ls", "--filter", "type=custom", "-q") == (0, "")
     assert ann_server.exec_run(["cat", "/home/learner/notes.ipynb"]).output == b"mine\n"
-    assert classroom.class_progress(["t-ann"]).splitlines()[1].split()[-1] == "2/10"  # progress kept too
+    assert learner_engine.class_progress(["t-ann"]).splitlines()[1].split()[-1] == "2/10"  # progress kept too
     assert _docker(ann_server, "image", "ls", "-q", LAB_IMAGE)[1] != ""  # images stay
     assert _docker(bob_server, "info", "--format", "{{.Containers}}") == (0, "0")

@@ -128,7 +128,7 @@ def _imports(path: Path) -> set[str]:
 # the plain one; the classroom hub's module the classroom extra; the site's build the docs extra; tests,
 # benchmarks and the scripts beside them the test extra (which includes the other two).
 WHERE = [
-    ("course/hub.py", "classroom"),
+    ("course/classroom/hub.py", "classroom"),
     ("course/**/*.py", None),
     ("notebooks/*.ipynb", None),
     ("docs/**/*.py", "docs"),

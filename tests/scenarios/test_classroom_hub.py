@@ -21,8 +21,8 @@ import pytest
 from tornado import ioloop, websocket
 from tornado.httpclient import HTTPRequest
 
-from course import classroom, hub
-from course.learner_image import build_learner_image
+from course.classroom import hub, learner_engine
+from course.classroom.learner_image import build_learner_image
 from course.waiting import until
 
 pytestmark = pytest.mark.integration
@@ -85,13 +85,13 @@ def hub_running(engine, tmp_path_factory):
     if os.geteuid() != 0:
         pytest.skip("the learner image is built with debootstrap and chroot, as root")
     for name in LEARNERS:
-        classroom.LearnerEngine(name).remove()
+        learner_engine.LearnerEngine(name).remove()
     build_learner_image()
     home = tmp_path_factory.mktemp("hub")
     token, port = secrets.token_hex(24), 18000 + secrets.randbelow(1000)
     config = home / "jupyterhub_config.py"
     config.write_text(
-        "from course import hub\n"
+        "from course.classroom import hub\n"
         f"hub.configure(c, {LEARNERS!r}, {secrets.token_hex(8)!r}, port={port}, api_token={token!r})\n"
     )
     hub.ensure_proxy()
@@ -124,9 +124,9 @@ def hub_running(engine, tmp_path_factory):
             server.wait(10)
         log.close()
         for name in LEARNERS:
-            classroom.LearnerEngine(name).remove()
-        left = engine.containers.list(all=True, filters={"label": classroom.CLASSROOM_LABEL})
-        assert left == [] and engine.volumes.list(filters={"label": classroom.CLASSROOM_LABEL}) == []
+            learner_engine.LearnerEngine(name).remove()
+        left = engine.containers.list(all=True, filters={"label": learner_engine.CLASSROOM_LABEL})
+        assert left == [] and engine.volumes.list(filters={"label": learner_engine.CLASSROOM_LABEL}) == []
 
 
 def _ready(base: str, token: str, user: str) -> bool:
@@ -166,7 +166,7 @@ def test_two_learners_each_see_only_their_own_engine_and_a_reset_keeps_notebooks
         == "False"
     )
 
-    reset = classroom.LearnerEngine("t-ann").reset()
+    reset = learner_engine.LearnerEngine("t-ann").reset()
     assert reset.containers == ("mine",)
     assert run_cell(base, token, "t-ann", see).strip() == "[] t-ann-engine"
     notebooks = _api(base, token, "GET", "/user/t-ann/api/contents")["content"]

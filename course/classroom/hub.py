@@ -17,15 +17,15 @@ from pathlib import Path
 from dockerspawner import DockerSpawner
 from traitlets import Unicode
 
-from . import process
-from .classroom import HOME, LearnerEngine, check_learner
-from .engines.client import client
-from .errors import CourseError
+from .. import process
+from ..engines.client import client
+from ..errors import CourseError
+from .learner_engine import HOME, LearnerEngine, check_learner
 from .learner_image import LEARNER_IMAGE, build_learner_image
 
 STATE = Path("/var/lib/dockernet-course/hub")
 PROXY = (
-    Path(__file__).resolve().parents[1]
+    Path(__file__).resolve().parents[2]
     / "build"
     / "hub"
     / "node_modules"
@@ -35,7 +35,7 @@ PROXY = (
 
 
 class LearnerSpawner(DockerSpawner):
-    """DockerSpawner whose server joins the learner's own engine (``classroom.LearnerEngine``):
+    """DockerSpawner whose server joins the learner's own engine (``learner_engine.LearnerEngine``):
     its network namespace, its socket volume, ``DOCKER_HOST``; and the learner's home volume."""
 
     image = Unicode(LEARNER_IMAGE, config=True)
@@ -131,7 +131,7 @@ def run(learners: list[str], password: str | None, ip: str = "127.0.0.1", port: 
     config = STATE / "jupyterhub_config.py"
     STATE.mkdir(parents=True, exist_ok=True, mode=0o700)
     config.write_text(
-        f"from course import hub\nhub.configure(c, {learners!r}, {password!r}, {ip!r}, {port})\n"
+        f"from course.classroom import hub\nhub.configure(c, {learners!r}, {password!r}, {ip!r}, {port})\n"
     )
     config.chmod(0o600)  # it holds the workshop password
     print(f"The hub serves http://{ip}:{port}/ (log in as {', '.join(learners)} with the workshop password).")

@@ -20,13 +20,13 @@ import tarfile
 from importlib.metadata import version
 from pathlib import Path
 
-from . import process
-from .engines.client import client
-from .engines.images import IMAGE_LABEL, import_rootfs
-from .engines.releases import debian_uri
+from .. import process
+from ..engines.client import client
+from ..engines.images import IMAGE_LABEL, import_rootfs
+from ..engines.releases import debian_uri
 
 LEARNER_IMAGE = "course/learner:latest"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # The lock `make` installs from (`make lock` refreshes it); the image's packages follow it too.
 CONSTRAINTS = ROOT / "constraints.txt"
 CACHE = Path("/var/cache/dockernet-course/learner")

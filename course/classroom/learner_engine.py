@@ -13,7 +13,7 @@ namespace and mounts the socket volume (``server_options()``), so ``docker`` in 
 no learner container, and no learner reaches another learner's engine.
 
 This isolates learners from each other's mistakes, not from a hostile learner: an engine in a
-container runs with broad capabilities (see ``engines/dind.py`` and the README's classroom notes).
+container runs with broad capabilities (see ``course/engines/dind.py`` and the README's classroom notes).
 """
 
 from __future__ import annotations
@@ -25,15 +25,15 @@ from pathlib import Path
 
 from docker.models.containers import Container
 
-from . import progress
-from .cleanup import Removed
-from .engines.client import client
-from .engines.dind import start_engine_container
-from .engines.images import LAB_IMAGE
-from .engines.node_image import build_node_image
-from .errors import CourseError, engine_call
-from .table import align
-from .waiting import TimedOut, until
+from .. import progress
+from ..cleanup import Removed
+from ..engines.client import client
+from ..engines.dind import start_engine_container
+from ..engines.images import LAB_IMAGE
+from ..engines.node_image import build_node_image
+from ..errors import CourseError, engine_call
+from ..table import align
+from ..waiting import TimedOut, until
 
 CLASSROOM_LABEL = "course.classroom"
 SOCKET_DIR = "/run/learner"
