@@ -1,11 +1,13 @@
 """The course command: the checklist, and one readable line (no traceback) on failure."""
 
+import ast
 import grp
 import os
 import pwd
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -80,6 +82,23 @@ def _loaded_after(code: str) -> str:
 
 def test_the_command_loads_no_notebook_display_library():
     assert _loaded_after("import course.cli") == "[]"
+
+
+def test_the_plumbing_and_the_classroom_load_no_notebook_display_library():
+    from course.classroom import hub
+
+    package = Path(hub.__file__).parents[1]
+    for wing in ("engines", "classroom"):
+        modules = sorted(
+            f"course.{wing}.{p.stem}" for p in (package / wing).glob("*.py") if p.stem != "__init__"
+        )
+        assert len(modules) >= 3, modules
+        assert _loaded_after(f"import course.{wing}, {', '.join(modules)}") == "[]"
+    # what JupyterHub runs first: the config file the hub writes
+    config = ast.parse(hub.config_source(["ann"], "workshop-password", "127.0.0.1", 8000))
+    imports = [ast.unparse(n) for n in config.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    assert imports == ["from course.classroom import hub"]
+    assert _loaded_after("; ".join(imports)) == "[]"
 
 
 def test_the_notebooks_import_line_gives_the_display_helpers_when_asked():

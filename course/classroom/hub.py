@@ -117,6 +117,11 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
     c.JupyterHub.load_roles = roles
 
 
+def config_source(learners: list[str], password: str, ip: str, port: int) -> str:
+    """The ``jupyterhub_config.py`` ``run()`` writes: it imports this module and calls ``configure()``."""
+    return f"from course.classroom import hub\nhub.configure(c, {learners!r}, {password!r}, {ip!r}, {port})\n"
+
+
 def run(learners: list[str], password: str | None, ip: str = "127.0.0.1", port: int = 8000) -> int:
     """Build what the hub needs and run it in the foreground (``course classroom hub``): Ctrl-C stops it."""
     if not learners or not password or len(password) < 8:
@@ -130,9 +135,7 @@ def run(learners: list[str], password: str | None, ip: str = "127.0.0.1", port: 
     ensure_proxy()
     config = STATE / "jupyterhub_config.py"
     STATE.mkdir(parents=True, exist_ok=True, mode=0o700)
-    config.write_text(
-        f"from course.classroom import hub\nhub.configure(c, {learners!r}, {password!r}, {ip!r}, {port})\n"
-    )
+    config.write_text(config_source(learners, password, ip, port))
     config.chmod(0o600)  # it holds the workshop password
     print(f"The hub serves http://{ip}:{port}/ (log in as {', '.join(learners)} with the workshop password).")
     return subprocess.call([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)], cwd=STATE)
