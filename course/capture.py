@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from . import streams
 from .errors import CourseError
 from .table import align
 
@@ -127,14 +128,16 @@ def capture(
     box = cluster.container(node)
     api = cluster.lab.engine.api
     run = api.exec_create(box.id, [*argv, *FILTERS[what]], stdout=True, stderr=True)["Id"]
-    out: list[str] = []
+    out = bytearray()
     said = ""
     with ThreadPoolExecutor(max_workers=1) as pool:
         acting = None
         # docker exec node1 tcpdump ...: read as it runs, and act once tcpdump says it is listening
-        for stdout, stderr in api.exec_start(run, stream=True, demux=True):
-            out.append((stdout or b"").decode(errors="replace"))
-            said += (stderr or b"").decode(errors="replace")
+        for stream, data in streams.frames(api, run):
+            if stream == streams.STDOUT:
+                out.extend(data)
+                continue
+            said += data.decode(errors="replace")
             if acting is None and during is not None and "listening on" in said:
                 acting = pool.submit(during)
         if during is not None and acting is None:
@@ -143,4 +146,4 @@ def capture(
             )
         if acting is not None:
             acting.result()  # re-raises what went wrong in ``during``
-    return parse("".join(out))
+    return parse(out.decode(errors="replace"))

@@ -20,7 +20,7 @@ import docker
 from docker.models.containers import Container
 from docker.models.networks import Network
 
-from . import interfaces
+from . import interfaces, streams
 from .cleanup import Removed, remove_labelled
 from .engines.client import cli_flags, client
 from .engines.images import KEEPALIVE, LAB_IMAGE, require_lab_image
@@ -345,7 +345,7 @@ class Lab:
             )
         what = f"run {' '.join(argv)!r} in {box.name!r}"
         with self._running(["exec", box.name, *argv], what, changes=False):
-            code, out = box.exec_run(list(argv))
+            code, out = streams.run(box.client.api, box.id, list(argv))
         return ExecResult(code, out.decode(errors="replace"))
 
     def port(self, container: str, port: int) -> int:

@@ -15,7 +15,7 @@ import sys
 import docker
 import pytest
 
-from course import underlay
+from course import streams, underlay
 from course.capture import capture
 from course.cluster import Cluster
 from course.engines.images import KEEPALIVE, LAB_IMAGE
@@ -210,3 +210,15 @@ def test_a_volume_of_the_same_name_that_is_not_the_clusters_is_never_reused(engi
         cluster.down()
         assert engine.volumes.get(mine.name).attrs.get("Labels") in (None, {})  # untouched, still there
         mine.remove()
+
+
+def test_an_exec_through_tls_is_read_as_it_prints_not_when_it_ends(cluster):
+    """streams.frames sees a line while its process still runs, on a node's engine reached with TLS: the
+    reader docker-py uses waits on the socket while TLS holds the line, until the process ends."""
+    api = cluster.node("node1").engine.api
+    made = api.exec_create("t-c1", ["sh", "-c", "echo ready; sleep 15"], stdout=True, stderr=True)["Id"]
+    reading = streams.frames(api, made)
+    stream, data = next(reading)
+    running = api.exec_inspect(made)["Running"]
+    reading.close()
+    assert (stream, data, running) == (streams.STDOUT, b"ready\n", True)
