@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import streams
+from .engines import streams
 from .errors import CourseError
 from .table import align
 

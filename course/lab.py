@@ -20,8 +20,9 @@ import docker
 from docker.models.containers import Container
 from docker.models.networks import Network
 
-from . import interfaces, streams
+from . import interfaces
 from .cleanup import Removed, remove_labelled
+from .engines import streams
 from .engines.client import cli_flags, client
 from .engines.images import KEEPALIVE, LAB_IMAGE, require_lab_image
 from .errors import CourseError, EngineError, ForeignResource, UnknownResource, engine_call

@@ -15,9 +15,10 @@ import sys
 import docker
 import pytest
 
-from course import streams, underlay
+from course import underlay
 from course.capture import capture
 from course.cluster import Cluster
+from course.engines import streams
 from course.engines.images import KEEPALIVE, LAB_IMAGE
 from course.errors import CourseError
 from course.names import LABEL
