@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .engines import streams
+from .engines.node_image import node_image_source
 from .errors import CourseError
 from .table import align
 
@@ -140,6 +141,13 @@ def capture(
             said += data.decode(errors="replace")
             if acting is None and during is not None and "listening on" in said:
                 acting = pool.submit(during)
+        if "tcpdump" in said and ("not found" in said or "No such file" in said):
+            raise CourseError(
+                f"{node} has no tcpdump: its node image came from {node_image_source(cluster.lab.host)}.",
+                "Official docker:<version>-dind images have no tcpdump. Make the node image where the engine "
+                "runs, as root (course images export course-images.tar), and bring it here with course "
+                "images import course-images.tar.",
+            )
         if during is not None and acting is None:
             raise CourseError(
                 f"tcpdump on {node} never started listening.", f"It said: {said.strip() or 'nothing'}"

@@ -223,3 +223,14 @@ def test_an_exec_through_tls_is_read_as_it_prints_not_when_it_ends(cluster):
     running = api.exec_inspect(made)["Running"]
     reading.close()
     assert (stream, data, running) == (streams.STDOUT, b"ready\n", True)
+
+
+def test_a_node_without_tcpdump_says_where_its_image_came_from_and_how_to_bring_one_with_it(cluster):
+    """As on a node pulled as docker:<version>-dind, which has no tcpdump."""
+    assert cluster.exec("node2", ["mv", "/usr/bin/tcpdump", "/usr/bin/tcpdump.away"]).exit_code == 0
+    try:
+        with pytest.raises(CourseError, match="node2 has no tcpdump: its node image came from") as raised:
+            capture(cluster, "node2", "gossip", count=1, seconds=2)
+        assert "course images import" in raised.value.fix
+    finally:
+        cluster.exec("node2", ["mv", "/usr/bin/tcpdump.away", "/usr/bin/tcpdump"])

@@ -40,6 +40,8 @@ from .daemon import PIDFILE
 from .images import BUSYBOX, IMAGE_LABEL, _add_file, add_busybox, import_rootfs, symlink
 
 NODE_IMAGE = "course/node:latest"
+# the Docker version a node image runs, on the images the course assembles (dind images say DOCKER_VERSION)
+VERSION_LABEL = f"{IMAGE_LABEL}.version"
 # Found the way the running dockerd finds them: next to it, then on its own PATH.
 ENGINE_BINARIES = ("dockerd", "containerd", "containerd-shim-runc-v2", "runc", "docker-proxy")
 # The node also needs these; they come from this machine's PATH.
@@ -213,15 +215,18 @@ def build_node_image(host: str | None = None) -> str:
             )
         found = binaries(version)
     except NoLocalEngine as local:
-        if engine.images.list(name=NODE_IMAGE):
+        have = next(iter(engine.images.list(name=NODE_IMAGE)), None)
+        made_for = image_version(have) if have is not None else None
+        if made_for is not None and _release(made_for) == _release(version):
             _source[where] = "the course/node image already on the engine"
             return NODE_IMAGE
         pulled, why = _pull_dind(engine, version)
         if pulled is None:
+            stale = f" The course/node image on the engine is Docker {made_for or '?'}'s." if have else ""
             raise CourseError(
-                "The simulated hosts need the node image course/node, and it cannot be made here. "
-                f"{local.what} Nor could {dind_reference(version, os.environ.get(REGISTRY_SETTING))} be "
-                f"pulled ({why}).",
+                "The simulated hosts need the node image course/node of this engine's version, Docker "
+                f"{_release(version)}, and it cannot be made here. {local.what}{stale} Nor could "
+                f"{dind_reference(version, os.environ.get(REGISTRY_SETTING))} be pulled ({why}).",
                 "Bring the image as a file: where the course runs as root on an engine of the same version, "
                 "run `course images export course-images.tar`; here, run `course images import "
                 f"course-images.tar`. Or set {REGISTRY_SETTING} to a registry that has "
@@ -235,11 +240,18 @@ def build_node_image(host: str | None = None) -> str:
     label = f"{IMAGE_LABEL}.binaries"
     fingerprint, known = _fingerprint(found), _digests()
     have = next(iter(engine.images.list(name=NODE_IMAGE)), None)
-    if have is not None and known.get(fingerprint) and have.labels.get(label) == known[fingerprint]:
+    if (
+        have is not None
+        and known.get(fingerprint)
+        and have.labels.get(label) == known[fingerprint]
+        and have.labels.get(VERSION_LABEL) == version
+    ):
         return NODE_IMAGE
     data, digest = node_image_tar(found)
     changes = ["ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"LABEL {IMAGE_LABEL}=node"]
-    import_rootfs(NODE_IMAGE, data, label, digest, changes, host)
+    changes.append(f"LABEL {VERSION_LABEL}={version}")
+    labelled = have is not None and have.labels.get(VERSION_LABEL) == version  # not one from before the label
+    import_rootfs(NODE_IMAGE, data, label, digest, changes, host, force=not labelled)
     _remember_digest(fingerprint, digest)
     return NODE_IMAGE
 
@@ -271,6 +283,15 @@ def _remember_digest(fingerprint: str, digest: str) -> None:
     with contextlib.suppress(OSError):
         _digest_file().parent.mkdir(parents=True, exist_ok=True)
         _digest_file().write_text(json.dumps(dict(list(known.items())[-8:])))  # a few engines' worth
+
+
+def image_version(image: docker.models.images.Image) -> str | None:
+    """The Docker version a node image runs: the course's label, or a dind image's ``DOCKER_VERSION``."""
+    labelled = (image.labels or {}).get(VERSION_LABEL)
+    if labelled:
+        return labelled
+    env = image.attrs.get("Config", {}).get("Env") or []
+    return next((e.split("=", 1)[1] for e in env if e.startswith("DOCKER_VERSION=")), None)
 
 
 def node_image_source(host: str | None = None) -> str:
