@@ -34,3 +34,13 @@ def run(
 def with_env(**changes: str) -> dict[str, str]:
     """This process's environment with ``changes``."""
     return {**os.environ, **changes}
+
+
+def stop(proc: subprocess.Popen, grace: float = 10) -> None:
+    """End a program this process started: SIGTERM, ``grace`` seconds to finish, then SIGKILL."""
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)

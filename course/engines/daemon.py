@@ -15,6 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import process
 from ..errors import EngineStartFailed, EngineUnreachable
 from ..waiting import TimedOut, until
 from . import releases
@@ -108,11 +109,7 @@ def start(
             lambda: proc.poll() is not None or answers(), timeout, 0.2, f"dockerd ({chosen.origin}) to answer"
         )
     except TimedOut:
-        proc.terminate()  # never leave a half-started engine behind
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        process.stop(proc)  # never leave a half-started engine behind
         NAMEFILE.unlink(missing_ok=True)
         raise EngineStartFailed(
             f"dockerd ({chosen.origin}) did not answer within {timeout:.0f} s, so it was stopped.",

@@ -34,6 +34,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from course.cleanup import remove_labelled
 from course.names import LABEL
+from course.process import stop
 from course.waiting import TimedOut, until
 
 pytestmark = pytest.mark.integration
@@ -95,11 +96,7 @@ def jupyterlab(engine, tmp_path_factory):
                 time.sleep(0.5)
         yield base, token, home / "progress.json"
     finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, 30)
         log.close()
         # what a notebook stopped half-way left (the controls test stops before the lab's cleanup)
         for lab in ("setup", "model", "types", "bridges", "redblue", "overlay"):

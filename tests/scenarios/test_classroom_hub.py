@@ -23,6 +23,7 @@ from tornado.httpclient import HTTPRequest
 
 from course.classroom import hub, learner_engine
 from course.classroom.learner_image import build_learner_image
+from course.process import stop
 from course.waiting import until
 
 pytestmark = pytest.mark.integration
@@ -116,12 +117,7 @@ def hub_running(engine, tmp_path_factory):
         for name in LEARNERS:
             with contextlib.suppress(Exception):  # already stopped
                 _api(base, token, "DELETE", f"/hub/api/users/{name}/server")
-        server.terminate()  # the hub stops the learners' servers on its way out: that can take a while
-        try:
-            server.wait(90)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(10)
+        stop(server, 90)  # the hub stops the learners' servers on its way out: that can take a while
         log.close()
         for name in LEARNERS:
             learner_engine.LearnerEngine(name).remove()

@@ -21,6 +21,7 @@ import pytest
 
 from course.engines import daemon
 from course.engines.node_image import NODE_IMAGE, build_node_image, dind_reference
+from course.process import stop
 from course.waiting import until
 
 pytestmark = pytest.mark.integration
@@ -151,11 +152,7 @@ def registry(engine, tmp_path_factory):
         engine.images.remove(NODE_IMAGE)  # the learner must get it through the registry
         yield address, pushed
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
         for name in engine.images.list(name=f"{address}/docker"):
             engine.images.remove(name.id, force=True)
