@@ -203,10 +203,12 @@ def host_network_shares_stack(lab: Lab, container: str) -> Feedback:
 
 
 def _reach(lab: Lab, src: str, dst: str) -> Feedback:
+    snap = snapshot(lab)  # one read of the lab: its containers, and each probe's container by ID
     for name in (src, dst):
-        if name not in lab.containers():
+        if name not in {c.name for c in snap.containers}:
             return Feedback(False, f"There is no container {name!r} in this lab: the task keeps both.")
-    result = probe(lab, snapshot(lab), src, dst)
+    with lab.probing(snap):
+        result = probe(lab, snap, src, dst)
     if result.by_name:
         return Feedback(True, f"{src} resolves {dst} to {result.resolved} and it answers.")
     return Feedback(False, f"{src} cannot reach {dst} by name yet: {result.reason}.")

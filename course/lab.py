@@ -14,7 +14,7 @@ import shlex
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import docker
 from docker.models.containers import Container
@@ -29,6 +29,9 @@ from .errors import CourseError, EngineError, ForeignResource, UnknownResource, 
 from .interfaces import Interface
 from .names import BUILTIN_NETWORKS, LABEL, check_name, owner
 from .parallel import parallel
+
+if TYPE_CHECKING:
+    from .topology import Snapshot
 
 # The embedded DNS never answers for a name it does not know (its upstream is loopback),
 # so a failed lookup lasts the resolver's timeout: one try of one second, not 2 x 5 s.
@@ -72,6 +75,7 @@ class Lab:
         self.history: list[Command] = []
         self._lock = threading.Lock()
         self._muted = 0
+        self._known: dict[str, Container] = {}  # while probing from a snapshot: its containers, by name
 
     def __repr__(self) -> str:
         return f"Lab({self.name!r})"
@@ -335,7 +339,8 @@ class Lab:
 
     def _probe(self, container: str, argv: list[str]) -> ExecResult:
         """Run a command that only looks (ping, nslookup, ip) in any container: ``docker exec``."""
-        return self._exec_in(self._any_container(container), argv)
+        known = self._known.get(container)  # while probing from a snapshot: no lookup
+        return self._exec_in(known or self._any_container(container), argv)
 
     def _exec_in(self, box: Container, argv: list[str], start: str = "") -> ExecResult:
         """``docker exec BOX ARGV...`` in a running container, recorded; ``start`` prefixes the fix."""
@@ -403,6 +408,27 @@ class Lab:
     def last(self) -> str | None:
         """The last docker command this lab ran."""
         return self.history[-1].line if self.history else None
+
+    @contextmanager
+    def probing(self, snap: Snapshot) -> Iterator[None]:
+        """Probe the containers of ``snap`` without looking each one up again: for the reachability
+        matrix and the exercise checks, which run many execs. Each probe is then one ``docker exec``
+        (three API calls) whatever the size of the lab; a container missing from ``snap`` is looked up."""
+        engine = self.engine
+        known = {
+            c.name: Container(
+                attrs={"Id": c.id, "Name": f"/{c.name}", "State": {"Status": c.state}}, client=engine
+            )
+            for c in snap.containers
+            if c.id
+        }
+        with self._lock:
+            self._known = known
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._known = {}
 
     @contextmanager
     def muted(self) -> Iterator[None]:

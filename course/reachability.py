@@ -179,7 +179,8 @@ def reachability(lab: Lab, containers: list[str] | None = None) -> Reachability:
     pairs = [(s, d) for s in names for d in names if s != d]
     apart = any(not _best_ip(snap, s, d)[1] for s, d in pairs)
     rules = _rules(lab) if apart else None  # read once, for every pair across bridges
-    with busy(f"probing {len(pairs)} pairs by name and by IP", len(pairs)) as shown, lab.muted():
+    busy_line = f"probing {len(pairs)} pairs by name and by IP"
+    with busy(busy_line, len(pairs)) as shown, lab.muted(), lab.probing(snap):
 
         def one(pair: tuple[str, str]) -> Probe:
             found = probe(lab, snap, *pair, rules=rules)

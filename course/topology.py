@@ -51,6 +51,7 @@ class ContainerInfo:
     state: str
     image: str
     lab: str | None = None
+    id: str = field(default="", compare=False)  # a container recreated under its name is the same to a view
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,10 @@ def build(info: dict, raw_nets: list, raw_boxes: list, raw_nodes: list, label: s
     containers, endpoints, gateways = [], [], {}
     for box in raw_boxes:
         name = box["Names"][0].lstrip("/")
-        containers.append(ContainerInfo(name, box["State"], box["Image"], box["Labels"].get(LABEL)))
+        labels = box.get("Labels") or {}
+        containers.append(
+            ContainerInfo(name, box["State"], box["Image"], labels.get(LABEL), box.get("Id", ""))
+        )
         for net, ep in (box.get("NetworkSettings") or {}).get("Networks", {}).items():
             gateways.setdefault(net, ep.get("Gateway") or None)
             ip = f"{ep['IPAddress']}/{ep['IPPrefixLen']}" if ep.get("IPAddress") else None

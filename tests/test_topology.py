@@ -1,6 +1,8 @@
 """Snapshot, diff, diagram and widget results: the red/blue lab as the views see it."""
 
+import contextlib
 import re
+from collections.abc import Iterator
 
 import pytest
 
@@ -76,26 +78,38 @@ def test_diff_after_connect_reports_exactly_the_new_endpoint(red_blue):
     assert not diff(after, snapshot(red_blue))
 
 
-@pytest.mark.integration
-def test_snapshot_api_calls_do_not_grow_with_containers(lab):
-    api = lab.engine.api
-    calls = []
+@contextlib.contextmanager
+def _counting(api) -> Iterator[list[str]]:
+    """The paths of the requests the SDK client ``api`` sends to the engine meanwhile, in order."""
+    calls: list[str] = []
     original = api.send
 
     def counting(request, **kwargs):
-        calls.append(request.path_url)
+        calls.append(request.path_url)  # list.append is atomic: probes run in threads
         return original(request, **kwargs)
 
-    lab.network("many")
+    api.send = counting
+    try:
+        yield calls
+    finally:
+        del api.send
+
+
+def _calls_as_the_lab_grows(lab, sizes: tuple[int, ...], measure) -> Iterator[tuple[int, object, list[str]]]:
+    """For each size n: n containers on one network, then what ``measure(lab)`` returned and the API
+    paths it sent."""
+    lab.network("flat")
+    for n in sizes:
+        lab.run_many({f"t-c{i}": "flat" for i in range(n)})
+        with _counting(lab.engine.api) as calls:
+            result = measure(lab)
+        yield n, result, list(calls)
+
+
+@pytest.mark.integration
+def test_snapshot_api_calls_do_not_grow_with_containers(lab):
     counts = []
-    for n in (2, 50):
-        lab.run_many({f"t-c{i}": "many" for i in range(n)})
-        calls.clear()
-        api.send = counting
-        try:
-            snap = snapshot(lab)
-        finally:
-            del api.send
+    for n, snap, calls in _calls_as_the_lab_grows(lab, (2, 50), snapshot):
         assert len(snap.containers) == n
         counts.append(len(calls))
     assert counts[0] == counts[1], calls
@@ -104,6 +118,19 @@ def test_snapshot_api_calls_do_not_grow_with_containers(lab):
     # on Docker 20.10, and then the network cannot be removed until the engine restarts.
     for i in range(50):
         lab.remove(f"t-c{i}")
+
+
+@pytest.mark.integration
+def test_the_matrix_probes_each_pair_with_one_exec_per_question_however_large_the_lab(lab):
+    """Three API calls per exec (create, start, inspect) and two execs per pair (nslookup, ping): six
+    calls a pair, and a constant few for the whole matrix (one snapshot), at 2 containers as at 4."""
+    per_lab = []
+    for n, matrix, calls in _calls_as_the_lab_grows(lab, (2, 4), reachability):
+        assert all(p.code == "name+ip" for p in matrix.probes)
+        execs = [c for c in calls if "/exec" in c]
+        assert len(execs) == 3 * 2 * n * (n - 1), execs  # 3 calls an exec, 2 execs a pair, n(n-1) pairs
+        per_lab.append(len(calls) - len(execs))
+    assert per_lab[0] == per_lab[1] <= 6, per_lab  # the rest: the engine's answer and one snapshot
 
 
 @pytest.mark.integration
