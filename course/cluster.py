@@ -103,25 +103,25 @@ class Cluster:
         ``-v node1:/var/lib/docker -p 127.0.0.1::2376 course/node dockerd --tlsverify ...``
         (its certificates copied in first: ``docker cp``).
         """
-        host = self.lab.engine
+        engine = self.lab.engine
         with busy(f"starting {self.size} simulated hosts", 3 + 3 * self.size) as shown:
             shown.step("building the lab and node images (once)")
             build_lab_image()
             image = build_node_image(self.lab.host)
             shown.step("creating the underlay network")
             if self.underlay not in self.lab.networks():  # docker network create --subnet <a free /24> ...
-                self.lab.network(self.underlay, subnet=underlay.free_subnet(host, self.lab.host))
+                self.lab.network(self.underlay, subnet=underlay.free_subnet(self.lab.host))
             shown.step("starting the nodes")
 
             def start(name: str) -> Node:
-                self._start(host, image, name)
+                self._start(engine, image, name)
                 shown.step(f"{name} started, waiting for its engine")
-                node = self._wait(host, name, timeout)
+                node = self._wait(engine, name, timeout)
                 shown.step(f"{name}'s engine answers")
                 return node
 
             self.nodes = parallel(start, self.names)
-            lab_tar = b"".join(host.images.get(LAB_IMAGE).save(named=True))
+            lab_tar = b"".join(engine.images.get(LAB_IMAGE).save(named=True))
 
             def load(node: Node) -> None:
                 self._load(node, lab_tar)
@@ -263,20 +263,20 @@ class Cluster:
 
     # --- inside -----------------------------------------------------------------
 
-    def _start(self, host: docker.DockerClient, image: str, name: str) -> None:
-        box = find_container(host, self.container_name(name))
+    def _start(self, engine: docker.DockerClient, image: str, name: str) -> None:
+        box = find_container(engine, self.container_name(name))
         if box is not None:
             if owner(box.labels) != self.lab.name:
                 raise ForeignResource("container", name, owner(box.labels))
             if box.status != "running":
                 self._boot(box)
             return
-        volume = host.volumes.create(f"course-{self.lab.name}-{name}", labels=self.lab.labels)
+        volume = engine.volumes.create(f"course-{self.lab.name}-{name}", labels=self.lab.labels)
         # docker volume create gives back an existing volume of that name as it is: reuse only our own
         if owner(volume.attrs.get("Labels") or {}) != self.lab.name:
             raise ForeignResource("volume", volume.name, owner(volume.attrs.get("Labels") or {}))
         start_engine_container(
-            host,
+            engine,
             image,
             [*DOCKERD, *self.certs.dockerd_args()],
             f"node {name!r}",
@@ -294,7 +294,7 @@ class Cluster:
         box.put_archive("/", self.certs.server_tar())  # docker cp certs/server node1:/certs/server
         box.start()
 
-    def _wait(self, host: docker.DockerClient, name: str, timeout: float) -> Node:
+    def _wait(self, engine: docker.DockerClient, name: str, timeout: float) -> Node:
         box = self.container(name)
         ip = box.attrs["NetworkSettings"]["Networks"][self.underlay]["IPAddress"]
         if (self.lab.host or address()).startswith("unix://"):
@@ -304,7 +304,7 @@ class Cluster:
             old = self._tunnels.pop(name, None)
             if old is not None:
                 old.close()
-            self._tunnels[name] = Tunnel(host.api, box.id, ENGINE_PORT)
+            self._tunnels[name] = Tunnel(engine.api, box.id, ENGINE_PORT)
             port = self._tunnels[name].port
         url = f"tcp://127.0.0.1:{port}"
         trust(url, self.certs.tls())

@@ -95,9 +95,9 @@ def processes(host: str | None = None) -> list[str]:
     return out.decode(errors="replace").splitlines()[1:]
 
 
-def veth_peer(container: Interface, host: list[Interface]) -> Interface:
+def veth_peer(container: Interface, on_host: list[Interface]) -> Interface:
     """The host-side veth whose index is the container interface's peer index (``@ifN``)."""
-    for iface in host:
+    for iface in on_host:
         if iface.index == container.peer_index:
             return iface
     raise CourseError(

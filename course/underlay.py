@@ -10,9 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import docker
-
 from . import hostview
+from .engines.client import client
 from .errors import CourseError
 
 if TYPE_CHECKING:
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 UNDERLAY_RANGE = ipaddress.ip_network("10.99.0.0/16")
 
 
-def free_subnet(engine: docker.DockerClient, host: str | None = None) -> str:
+def free_subnet(host: str | None = None) -> str:
     """A /24 for the underlay that no network of the engine, no NAT rule and no address of its host mentions.
 
     Why the rules too: a MASQUERADE rule left behind by a removed network (dockerd leaves some when
@@ -33,7 +32,7 @@ def free_subnet(engine: docker.DockerClient, host: str | None = None) -> str:
     """
     taken = [
         ipaddress.ip_network(config["Subnet"])
-        for net in engine.api.networks()
+        for net in client(host).api.networks()
         for config in (net.get("IPAM") or {}).get("Config") or []
         if config.get("Subnet") and ":" not in config["Subnet"]
     ]
