@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from . import behaviours, doctor, exercises, hostview, progress, solutions
+from . import behaviours, commands, doctor, exercises, hostview, progress, solutions
 from .cleanup import reset
 from .errors import CourseError
 from .lab import Lab
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .diagram import draw, library
 
 solutions.register()  # %%solution cells, in a notebook
+commands.register()  # %%docker cells: the learner's docker commands, run as typed
 
 __all__ = [
     "CourseError",

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import docker
 
+from . import adopted
+from .adopted import Adopted
 from .engines.client import client
 from .names import LABEL
 from .parallel import parallel
@@ -39,12 +41,14 @@ class Removed:
         return "Removed " + ", ".join(parts) + "." + refused
 
 
-def remove_labelled(engine: docker.DockerClient, label: str) -> Removed:
-    """Remove containers, then networks, then volumes carrying ``label`` (``key`` or ``key=value``).
+def remove_labelled(engine: docker.DockerClient, label: str, also: Adopted | None = None) -> Removed:
+    """Remove containers, then networks, then volumes carrying ``label`` (``key`` or ``key=value``),
+    and those ``also`` names by ID: what a lab's cells created with the docker CLI.
 
     Always goes to the end: what is already gone (removed meanwhile, or auto-removed) is fine, and
     what the engine refuses to remove is reported in ``Removed.left`` instead of stopping the rest.
     """
+    also = also or Adopted("")
     left: list[str] = []
 
     def remove(kind: str, name: str, action: Callable[[], object]) -> bool:
@@ -57,12 +61,22 @@ def remove_labelled(engine: docker.DockerClient, label: str) -> Removed:
             return False
         return True
 
-    boxes = engine.containers.list(all=True, sparse=True, filters={"label": label})
+    boxes = _by_id(engine.containers.list(all=True, sparse=True, filters={"label": label}))
+    if also.of("container"):
+        boxes |= _by_id(engine.containers.list(all=True, sparse=True, filters={"id": also.of("container")}))
+    boxes = list(boxes.values())
     names = {c.id: c.attrs["Names"][0].lstrip("/") for c in boxes}
     gone = parallel(lambda c: remove("container", names[c.id], lambda: c.remove(force=True, v=True)), boxes)
-    nets = engine.networks.list(filters={"label": label})
+    nets = _by_id(engine.networks.list(filters={"label": label}))
+    if also.of("network"):
+        nets |= _by_id(
+            n for n in engine.networks.list(filters={"id": also.of("network")}) if n.id in also.of("network")
+        )
+    nets = list(nets.values())
     nets_gone = parallel(lambda n: remove("network", n.name, lambda: _remove_network(n)), nets)
     vols = engine.volumes.list(filters={"label": label})
+    if also.of("volume"):
+        vols += [v for v in engine.volumes.list() if v.name in also.of("volume") and v not in vols]
     vols_gone = [remove("volume", v.name, lambda v=v: v.remove(force=True)) for v in vols]
     return Removed(
         tuple(sorted(names[c.id] for c, ok in zip(boxes, gone, strict=True) if ok)),
@@ -70,6 +84,10 @@ def remove_labelled(engine: docker.DockerClient, label: str) -> Removed:
         tuple(sorted(v.name for v, ok in zip(vols, vols_gone, strict=True) if ok)),
         tuple(sorted(left)),
     )
+
+
+def _by_id(found) -> dict[str, object]:
+    return {item.id: item for item in found}
 
 
 def _remove_network(net) -> None:
@@ -109,4 +127,11 @@ def _drop_stale_endpoints(net) -> None:
 
 def reset(host: str | None = None) -> Removed:
     """Remove every resource of every course lab, and nothing a user made: ``course reset``."""
-    return remove_labelled(client(host), LABEL)
+    engine, every = client(host), Adopted("")
+    for lab in adopted.labs():
+        for kind, idents in adopted.load(lab).ids.items():
+            every.ids[kind] += idents
+    removed = remove_labelled(engine, LABEL, every)
+    for lab in adopted.labs():
+        adopted.forget(lab)
+    return removed

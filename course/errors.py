@@ -22,6 +22,10 @@ class CourseError(Exception):
         self.fix = fix
         super().__init__(f"{what} {fix}")
 
+    def _render_traceback_(self) -> list[str]:
+        """In a notebook, IPython shows these lines instead of a traceback: what happened, and the fix."""
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self.what}", f"To fix it: {self.fix}"]
+
 
 class EngineUnreachable(CourseError):
     """No Docker engine answers where we looked."""

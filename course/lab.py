@@ -20,7 +20,7 @@ import docker
 from docker.models.containers import Container
 from docker.models.networks import Network
 
-from . import interfaces
+from . import adopted, commands, interfaces
 from .cleanup import Removed, remove_labelled
 from .engines import streams
 from .engines.client import cli_flags, client
@@ -76,6 +76,8 @@ class Lab:
         self._lock = threading.Lock()
         self._muted = 0
         self._known: dict[str, Container] = {}  # while probing from a snapshot: its containers, by name
+        if host is None:
+            commands.use(self)  # what a %%docker cell creates joins the notebook's lab
 
     def __repr__(self) -> str:
         return f"Lab({self.name!r})"
@@ -366,14 +368,22 @@ class Lab:
         return int(bound[0]["HostPort"])
 
     def containers(self) -> list[str]:
-        """Names of this lab's containers: ``docker ps -a --filter label=course.lab=NAME``."""
-        found = self.engine.containers.list(all=True, filters={"label": f"{LABEL}={self.name}"})
-        return sorted(c.name for c in found)
+        """Names of this lab's containers: ``docker ps -a --filter label=course.lab=NAME``, and those
+        its ``%%docker`` cells created (kept by ID)."""
+        found = self.engine.containers.list(all=True, sparse=True, filters={"label": f"{LABEL}={self.name}"})
+        ids = adopted.load(self.name).of("container")
+        if ids:
+            found += self.engine.containers.list(all=True, sparse=True, filters={"id": ids})
+        return sorted({c.attrs["Names"][0].lstrip("/") for c in found})
 
     def networks(self) -> list[str]:
-        """Names of this lab's networks: ``docker network ls --filter label=course.lab=NAME``."""
+        """Names of this lab's networks: ``docker network ls --filter label=course.lab=NAME``, and those
+        its ``%%docker`` cells created (kept by ID)."""
         found = self.engine.networks.list(filters={"label": f"{LABEL}={self.name}"})
-        return sorted(n.name for n in found)
+        ids = adopted.load(self.name).of("network")
+        if ids:
+            found += [n for n in self.engine.networks.list(filters={"id": ids}) if n.id in ids]
+        return sorted({n.name for n in found})
 
     # --- removing ---------------------------------------------------------------
 
@@ -391,7 +401,10 @@ class Lab:
             ("volume ls -q", "volume rm"),
         ):
             self._did_line(f"{docker_} {listing} --filter label={label} | xargs -r {docker_} {remove}")
-        return remove_labelled(self.engine, label)
+        removed = remove_labelled(self.engine, label, adopted.load(self.name))
+        if not removed.left:
+            adopted.forget(self.name)
+        return removed
 
     # --- the docker commands it stands for -----------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import adopted
 from .engines.client import client
 from .lab import Lab
 from .names import LABEL
@@ -164,10 +165,29 @@ def snapshot(
     info = api.info()
     raw_boxes = api.containers(all=True, filters=filters)
     raw_nets = api.networks()
+    if lab and not everything:  # and what the lab's %%docker cells created, known by ID: one call more
+        raw_boxes, raw_nets = _with_adopted(api, lab, raw_boxes, raw_nets)
     swarm = info.get("Swarm", {})
     want_nodes = everything if nodes is None else nodes
     raw_nodes = api.nodes() if want_nodes and swarm.get("ControlAvailable") else []
     return build(info, raw_nets, raw_boxes, raw_nodes, label)
+
+
+def _with_adopted(api, lab: str, raw_boxes: list, raw_nets: list) -> tuple[list, list]:
+    """The raw answers with the lab's adopted containers and networks marked as the lab's own."""
+    record = adopted.load(lab)
+
+    def mark(raw: dict) -> dict:
+        return {**raw, "Labels": {**(raw.get("Labels") or {}), LABEL: lab}}
+
+    have = {b["Id"] for b in raw_boxes}
+    ids = [i for i in record.of("container") if i not in have]
+    if ids:
+        raw_boxes = raw_boxes + [
+            mark(b) for b in api.containers(all=True, filters={"id": ids}) if b["Id"] in ids
+        ]
+    nets = set(record.of("network"))
+    return raw_boxes, [mark(n) if n["Id"] in nets else n for n in raw_nets]
 
 
 def build(info: dict, raw_nets: list, raw_boxes: list, raw_nodes: list, label: str | None) -> Snapshot:

@@ -1,0 +1,201 @@
+"""``%%docker``: a learner's docker commands, run with the real ``docker`` CLI exactly as typed.
+
+Each line of the cell is one command, ``docker ...``. It is split into words as a shell splits them
+(quotes work, a trailing backslash continues the line) but never given to a shell: no pipes, no
+``$(...)``. Nothing is added to it; it talks to the engine ``docker`` itself finds (``DOCKER_HOST``,
+the current context). Its output shows as Docker prints it.
+
+What a command creates joins the notebook's lab (the last ``Lab`` made on the kernel's own engine): the
+engine's event stream says what was created while the command ran, and what the command itself named
+or printed is kept by ID (``adopted.py``), so the live diagram, the matrix and the lab's cleanup include
+it. A resource another program created at the same moment is neither named nor printed by the command,
+so it is never taken.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
+
+from . import adopted
+from .errors import CourseError
+
+if TYPE_CHECKING:
+    from .lab import Lab
+
+_STAMP = re.compile(r"(.+?)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)")
+_CURRENT: list[Lab] = []  # the notebook's lab: the last Lab made on the kernel's own engine
+last: list[Ran] = []  # what the last %%docker cell ran, for the checks after it
+
+
+class Ran(NamedTuple):
+    """One command as typed, its exit code, and what it printed (stdout and stderr as they came)."""
+
+    argv: tuple[str, ...]
+    exit_code: int
+    output: str
+
+
+def use(lab: Lab) -> None:
+    """Make ``lab`` the one that what ``%%docker`` cells create joins (``Lab()`` calls this)."""
+    _CURRENT[:] = [lab]
+
+
+def current() -> Lab | None:
+    """The lab ``%%docker`` cells add to, or None before the notebook made one."""
+    return _CURRENT[0] if _CURRENT else None
+
+
+def parse(cell: str) -> list[list[str]]:
+    """The commands of a cell, each a word list starting with ``docker``; blank lines and ``#``
+    comments are skipped. Raises CourseError for a line that is not a docker command."""
+    commands = []
+    for line in cell.replace("\\\n", " ").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError as exc:
+            raise CourseError(
+                f"Cannot read {line.strip()!r}: {exc}.", "Close the quote and run it again."
+            ) from exc
+        if not words:
+            continue
+        if words[0] != "docker":
+            raise CourseError(
+                f"{line.strip()!r} is not a docker command: a %%docker cell runs only docker commands.",
+                "Start the line with docker. To run a program in a container: docker exec NAME PROGRAM ...",
+            )
+        commands.append(words)
+    return commands
+
+
+def run(argv: list[str], lab: Lab | None = None, show: Callable[[str], object] | None = None) -> Ran:
+    """Run one ``docker ...`` command as typed and return what it printed; what it created joins
+    ``lab``. ``show`` gets each line as it comes (the notebook prints it)."""
+    cli = shutil.which("docker")
+    if cli is None:
+        raise CourseError(
+            "The docker command is not on this kernel's PATH.",
+            "Install Docker's CLI (Debian: apt-get install docker.io; Docker Desktop has it), "
+            "or add its folder to PATH, then restart the kernel.",
+        )
+    since = _engine_time(lab) if lab is not None else None
+    proc = subprocess.Popen(
+        [cli, *argv[1:]],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = []
+    for raw in proc.stdout:
+        line = raw.decode(errors="replace")
+        lines.append(line)
+        if show is not None:
+            show(line.rstrip("\n"))
+    code = proc.wait()
+    output = "".join(lines)
+    if lab is not None and since is not None:
+        _adopt(lab, argv, output, since, _engine_time(lab))
+    return Ran(tuple(argv), code, output)
+
+
+def _engine_time(lab: Lab) -> float:
+    """Now, by the engine's own clock (a Docker Desktop VM's may differ from this machine's)."""
+    stamp = lab.engine.info()["SystemTime"]  # RFC 3339 with nanoseconds, e.g. ...T09:50:00.123456789Z
+    found = _STAMP.fullmatch(stamp)
+    if found is None:
+        raise CourseError(f"The engine's time {stamp!r} is not RFC 3339.", "Report this engine's version.")
+    base, fraction, zone = found.groups()
+    moment = datetime.fromisoformat(base + ("+00:00" if zone == "Z" else zone))
+    return moment.timestamp() + float(f"0.{fraction or 0}")
+
+
+def _adopt(lab: Lab, argv: list[str], output: str, since: float, until: float) -> None:
+    """Keep what the engine says was created between ``since`` and ``until`` and the command named
+    (its ``--name``, a network's or volume's name) or printed (an ID)."""
+    words = set(argv)
+    events = lab.engine.events(
+        since=since - 1,  # the API reads whole and fractional seconds; a second each way for rounding
+        until=until + 1,
+        decode=True,
+        filters={"type": list(adopted.KINDS), "event": ["create"]},
+    )
+    for event in events:
+        kind, actor = event.get("Type"), event.get("Actor") or {}
+        ident, name = actor.get("ID", ""), (actor.get("Attributes") or {}).get("name", "")
+        if kind not in adopted.KINDS or not ident:
+            continue
+        if name in words or ident in output or ident[:12] in output:
+            adopted.add(lab.name, kind, ident)
+
+
+def magic(line: str, cell: str) -> list[Ran]:
+    """The body of the ``%%docker`` cell magic: each command in turn, its output as Docker prints it.
+
+    A program that ran and exited non-zero (``docker exec ubuntu4 ping ubuntu2`` that finds no
+    ubuntu2) is a result: its status is shown, as a terminal would, and the cell goes on. Docker
+    refusing a command (a name already in use, no such container, a typo in a flag) stops the cell
+    with Docker's own message and a fix. ``commands.last`` keeps what the cell ran, for the checks.
+    """
+    lab = current()
+    last.clear()
+    for argv in parse(cell):
+        if lab is not None:
+            with lab.muted():  # in the lab's history (its script), not printed: the cell shows it
+                lab._did_line(shlex.join(argv))
+        ran = run(argv, lab, show=lambda text: print(text, flush=True))
+        last.append(ran)
+        if ran.exit_code == 0:
+            continue
+        if not refused(ran):
+            print(f"[exit status {ran.exit_code}]", flush=True)
+            continue
+        raise CourseError(
+            f"{shlex.join(argv)} failed (exit code {ran.exit_code}).",
+            _hint(ran.output) or "Docker's message above says why: fix it and run the cell again.",
+        )
+    return list(last)
+
+
+def refused(ran: Ran) -> bool:
+    """Whether Docker itself refused the command (rather than a program it ran exiting non-zero):
+    the daemon's or the CLI's own error, or the statuses ``docker run`` keeps for itself (125-127)."""
+    said = ran.output
+    return (
+        ran.exit_code in (125, 126, 127)
+        or "Error response from daemon" in said
+        or said.startswith(("docker: ", "unknown flag", "unknown shorthand flag", "Error: "))
+        or "\nSee 'docker " in said
+        or said.startswith('"docker ')
+    )
+
+
+def _hint(output: str) -> str:
+    """A fix for the failures learners meet most, from Docker's own message."""
+    said = output.lower()
+    if "already exists" in said or "is already in use" in said:
+        return (
+            "It is there from an earlier run of this cell: go on, or remove it first "
+            "(docker rm -f NAME, docker network rm NAME) and run the cell again."
+        )
+    if "no such container" in said or "not found" in said:
+        return "Check the name with docker ps -a (containers) or docker network ls (networks)."
+    return ""
+
+
+def register() -> None:
+    """Make ``%%docker`` available in the running IPython kernel, if there is one."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.register_magic_function(magic, "cell", "docker")

@@ -1,0 +1,112 @@
+"""``%%docker``: the learner's docker commands, run by the real docker CLI as typed, and what they
+create joins the lab by ID (and leaves with its cleanup), while nothing else is ever taken."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from course import adopted, commands, solutions
+from course.errors import CourseError
+from course.names import LABEL
+from course.topology import snapshot
+
+
+def test_a_cell_is_docker_commands_split_as_a_shell_splits_words():
+    cell = """
+    # two networks
+    docker network create red
+    docker run -itd --net=red \\
+        --name "ubuntu 1" course/lab   # a comment
+    """
+    assert commands.parse(cell) == [
+        ["docker", "network", "create", "red"],
+        ["docker", "run", "-itd", "--net=red", "--name", "ubuntu 1", "course/lab"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "said"),
+    [
+        ("ip addr", "is not a docker command"),
+        ("sudo docker ps", "is not a docker command"),
+        ("docker ps | grep red", None),  # no shell: '|' is a word docker itself refuses
+        ('docker run --name "open', "Cannot read"),
+    ],
+)
+def test_what_is_not_one_docker_command_is_refused_with_a_fix_or_left_to_docker(cell, said):
+    if said is None:
+        assert commands.parse(cell) == [["docker", "ps", "|", "grep", "red"]]
+        return
+    with pytest.raises(CourseError, match=said) as raised:
+        commands.parse(cell)
+    assert raised.value.fix
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI")
+def test_what_a_typed_command_creates_joins_the_lab_by_id_and_leaves_with_its_cleanup(lab, engine):
+    foreign = engine.networks.create("t-cmd-foreign")  # made by someone else, in the same second
+    try:
+        made = [
+            commands.run(argv, lab)
+            for argv in commands.parse(
+                """
+                docker network create t-cmd-net
+                docker run -itd --net=t-cmd-net --name t-cmd-c1 course/lab
+                """
+            )
+        ]
+        assert [r.exit_code for r in made] == [0, 0]
+        net, box = engine.networks.get("t-cmd-net"), engine.containers.get("t-cmd-c1")
+        assert net.id in made[0].output and box.id in made[1].output  # what the docker CLI printed
+        assert LABEL not in (net.attrs["Labels"] or {}) and LABEL not in box.labels  # nothing added
+        assert lab.networks() == ["t-cmd-net"] and lab.containers() == ["t-cmd-c1"]
+        snap = snapshot(lab)
+        assert [c.name for c in snap.containers] == ["t-cmd-c1"] and snap.members("t-cmd-net") == ["t-cmd-c1"]
+        assert adopted.load(lab.name).of("network") == [net.id]  # the foreign one is not taken
+
+        removed = lab.cleanup()
+        assert (removed.containers, removed.networks) == (("t-cmd-c1",), ("t-cmd-net",))
+        assert not engine.containers.list(all=True, filters={"name": "t-cmd-c1"})
+        assert not engine.networks.list(names=["t-cmd-net"])
+        assert engine.networks.get(foreign.id)  # still there, untouched
+        assert not adopted.load(lab.name)
+    finally:
+        foreign.remove()
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI")
+def test_a_cell_stops_at_the_first_command_docker_refuses_with_dockers_words_and_a_fix(lab, engine, capsys):
+    commands.use(lab)
+    commands.magic("", "docker network create t-cmd-twice")
+    with pytest.raises(CourseError, match="docker network create t-cmd-twice failed") as raised:
+        commands.magic("", "docker network create t-cmd-twice\ndocker network create t-cmd-never")
+    assert "earlier run of this cell" in raised.value.fix
+    assert "already exists" in capsys.readouterr().out  # Docker's own message, shown as it printed it
+    assert not engine.networks.list(names=["t-cmd-never"])
+    assert lab.networks() == ["t-cmd-twice"]
+
+
+@pytest.mark.parametrize(
+    ("code", "output", "refused"),
+    [
+        (1, "Error response from daemon: network with name red already exists\n", True),
+        (125, "docker: Error response from daemon: Conflict.\n", True),
+        (1, "unknown flag: --nett\nSee 'docker run --help'.\n", True),
+        (1, "ping: bad address 'ubuntu2'\n", False),  # the program ran, and said no
+        (2, "grep: nothing\n", False),
+    ],
+)
+def test_docker_refusing_a_command_is_told_apart_from_a_program_that_exited_non_zero(code, output, refused):
+    assert commands.refused(commands.Ran(("docker",), code, output)) is refused
+
+
+def test_a_solution_runs_its_docker_lines_as_commands_and_the_rest_as_python():
+    cell = "docker network connect blue ubuntu2\ndocker ps\n\nassert True\nx = 1\n"
+    assert solutions._chunks(cell) == [
+        (True, "docker network connect blue ubuntu2\ndocker ps\n\n"),
+        (False, "assert True\nx = 1\n"),
+    ]
