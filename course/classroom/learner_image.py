@@ -24,6 +24,7 @@ from .. import process
 from ..engines.client import client
 from ..engines.images import IMAGE_LABEL, import_rootfs
 from ..engines.releases import debian_uri
+from ..errors import CourseError
 
 LEARNER_IMAGE = "course/learner:latest"
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +52,7 @@ def _inputs() -> str:
             *(ROOT / "notebooks").glob("*"),
         ]
     )
-    files = [f for f in files if f.is_file()]
+    files = [f for f in files if f.is_file()] + [_docker_cli()]
     digest = hashlib.sha256(" ".join([*PACKAGES, version("jupyterhub"), START]).encode())
     for f in files:
         digest.update(f.read_bytes())
@@ -121,6 +122,17 @@ def _install(rootfs: Path) -> None:
     shutil.rmtree(wheels)
 
 
+def _docker_cli() -> Path:
+    """This machine's docker CLI, for the image (a static build, or one linked to Debian 12's libc)."""
+    found = shutil.which("docker")
+    if found is None:
+        raise CourseError(
+            "The learner image needs the docker CLI, and this machine has none on its PATH.",
+            "Install it (apt-get install docker.io), or start an engine with course engine start.",
+        )
+    return Path(found).resolve()
+
+
 def build_learner_image(host: str | None = None, force: bool = False) -> str:
     """Build ``course/learner`` (skipped when the engine has it from the same inputs); returns its name."""
     engine = client(host)
@@ -144,6 +156,8 @@ def build_learner_image(host: str | None = None, force: bool = False) -> str:
     notebooks = rootfs / "opt" / "course" / "notebooks"
     shutil.rmtree(notebooks, ignore_errors=True)
     shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    # the learner's %%docker cells run the real docker CLI (DOCKER_HOST points it at their own engine)
+    shutil.copy2(_docker_cli(), rootfs / "usr" / "local" / "bin" / "docker")
     start = rootfs / "usr" / "local" / "bin" / "start-learner"
     start.write_text(START)
     start.chmod(0o755)

@@ -123,9 +123,24 @@ def start(
         )
     version = client().version()["Version"]
     backend = f", firewall backend {firewall}" if firewall != "iptables" else ""
+    _cli_on_path(chosen)
     return StartResult(
         True, f"Started Docker {version} ({chosen.origin}{backend}), pid {proc.pid}, log in {LOGFILE}."
     )
+
+
+def _cli_on_path(chosen: releases.Engine) -> None:
+    """A ``docker`` command on every PATH (the learner's %%docker cells run it): the started engine's
+    own CLI, linked into /usr/local/bin, when none is there yet."""
+    if shutil.which("docker") is not None:
+        return
+    for folder in chosen.bin_dirs:
+        cli = Path(folder) / "docker"
+        if cli.is_file():
+            link = Path("/usr/local/bin/docker")
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(cli)
+            return
 
 
 def describe(running: tuple[str, str]) -> str:
