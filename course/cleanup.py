@@ -27,9 +27,12 @@ class Removed:
     networks: tuple[str, ...]
     volumes: tuple[str, ...] = ()
     left: tuple[str, ...] = ()  # what the engine refused to remove, with its reason
+    yours: tuple[str, ...] = ()  # what the learner made outside the course's cells: the commands to remove it
 
     def __str__(self) -> str:
         refused = f" Could not remove: {'; '.join(self.left)}." if self.left else ""
+        if self.yours:
+            refused += f" Made outside this notebook's cells, so left to you: {'; '.join(self.yours)}."
         if not (self.containers or self.networks or self.volumes):
             return "Removed nothing." + (refused or " There was nothing to remove.")
         kinds = {"containers": self.containers, "networks": self.networks, "volumes": self.volumes}

@@ -91,7 +91,6 @@ def run(argv: list[str], lab: Lab | None = None, show: Callable[[str], object] |
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     lines = []
     for raw in proc.stdout:
@@ -136,7 +135,7 @@ def _adopt(lab: Lab, argv: list[str], output: str, since: float, until: float) -
             adopted.add(lab.name, kind, ident)
 
 
-def magic(line: str, cell: str) -> list[Ran]:
+def magic(line: str, cell: str) -> None:
     """The body of the ``%%docker`` cell magic: each command in turn, its output as Docker prints it.
 
     A program that ran and exited non-zero (``docker exec ubuntu4 ping ubuntu2`` that finds no
@@ -147,9 +146,8 @@ def magic(line: str, cell: str) -> list[Ran]:
     lab = current()
     last.clear()
     for argv in parse(cell):
-        if lab is not None:
-            with lab.muted():  # in the lab's history (its script), not printed: the cell shows it
-                lab._did_line(shlex.join(argv))
+        if lab is not None:  # in the lab's history (its script), not printed: the cell shows it
+            lab.recorded(argv, changes=changes(argv))
         ran = run(argv, lab, show=lambda text: print(text, flush=True))
         last.append(ran)
         if ran.exit_code == 0:
@@ -161,7 +159,20 @@ def magic(line: str, cell: str) -> list[Ran]:
             f"{shlex.join(argv)} failed (exit code {ran.exit_code}).",
             _hint(ran.output) or "Docker's message above says why: fix it and run the cell again.",
         )
-    return list(last)
+
+
+# what only reads: `docker exec` runs a program inside (it changes no network), the rest only lists
+_LOOKS = {"exec", "inspect", "ps", "logs", "top", "port", "images", "version", "info", "events"}
+
+
+def changes(argv: list[str]) -> bool:
+    """Whether a docker command changes what the engine has (create, run, connect, rm), or only looks."""
+    words = [w for w in argv[1:] if not w.startswith("-")]
+    if not words:
+        return False
+    if words[0] in ("network", "container", "volume", "image") and len(words) > 1:
+        return words[1] not in {"ls", "list", "inspect", "ps"}
+    return words[0] not in _LOOKS
 
 
 def refused(ran: Ran) -> bool:

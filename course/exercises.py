@@ -85,11 +85,12 @@ def _unanswered(what: str, hint: str) -> Feedback:
 def subnet_of(lab: Lab, network: str, answer: object) -> Feedback:
     """Exercise 01.1: the subnet the engine gave a network the learner created."""
     hint = f"docker network inspect {network} shows it under IPAM.Config.Subnet."
-    if network not in lab.networks():
-        return _unanswered(f"Create the network first: lab.network({network!r}).", hint)
+    lab.asked[network] = "network"
+    snap = snapshot(lab, everything=True)  # by name, whoever made it: a cell, or a terminal
+    if network not in {n.name for n in snap.networks}:
+        return _unanswered(f"Create the network first: docker network create {network}.", hint)
     if answer is None:
         return _unanswered("Set `answer` to the subnet, as text, and run this cell again.", hint)
-    snap = snapshot(everything=True)
     real = ipaddress.ip_network(snap.network(network).subnet)
     text = str(answer).strip()
     try:
@@ -179,11 +180,20 @@ def network_without_eth0(answer: object) -> Feedback:
 @exercise("02.2")
 def host_network_shares_stack(lab: Lab, container: str) -> Feedback:
     """Exercise 02.2: ``container`` runs with --network host, so it sees the host's interfaces."""
-    boxes = snapshot(lab).endpoints_of(container)
-    if container not in lab.containers():
+    lab.asked[container] = "container"
+    snap = snapshot(lab, everything=True)  # by name, whoever made it: a cell, or a terminal
+    boxes = snap.endpoints_of(container)
+    if container not in {c.name for c in snap.containers}:
+        unnamed = sorted(c.name for c in snap.containers if "host" in snap.endpoints_of(c.name))
+        if unnamed:
+            return Feedback(
+                False,
+                f"There is no container {container!r}, but {', '.join(unnamed)} runs on host: Docker "
+                f"named it, since the command gave no --name. Run it again with --name {container}.",
+            )
         return _unanswered(
-            f"There is no container {container!r} in this lab yet.",
-            "which network gives a container the host's own stack? lab.run's second argument names it.",
+            f"There is no container {container!r} on the engine yet.",
+            "which network gives a container the host's own stack? docker run --network names it.",
         )
     if "host" not in boxes:
         on = ", ".join(sorted(boxes)) or "no network"
@@ -203,15 +213,27 @@ def host_network_shares_stack(lab: Lab, container: str) -> Feedback:
 
 
 def _reach(lab: Lab, src: str, dst: str) -> Feedback:
-    snap = snapshot(lab)  # one read of the lab: its containers, and each probe's container by ID
+    # one read of the engine: every container by name, whoever made it, and each probe's by ID
+    snap = snapshot(lab, everything=True)
     for name in (src, dst):
+        lab.asked[name] = "container"
         if name not in {c.name for c in snap.containers}:
-            return Feedback(False, f"There is no container {name!r} in this lab: the task keeps both.")
+            return Feedback(False, f"There is no container {name!r} on the engine: the task keeps both.")
     with lab.probing(snap):
         result = probe(lab, snap, src, dst)
     if result.by_name:
         return Feedback(True, f"{src} resolves {dst} to {result.resolved} and it answers.")
-    return Feedback(False, f"{src} cannot reach {dst} by name yet: {result.reason}.")
+    mine, theirs = set(snap.endpoints_of(src)), set(snap.endpoints_of(dst))
+    if mine & theirs == {"bridge"}:
+        why = f"{result.reason}. Put both on a network you create: docker network create, then connect"
+    elif not mine & theirs:
+        why = (
+            f"{result.reason}. {src} is on {', '.join(sorted(mine)) or 'no network'}, {dst} on "
+            f"{', '.join(sorted(theirs)) or 'no network'}: docker network connect NETWORK CONTAINER joins one"
+        )
+    else:
+        why = result.reason
+    return Feedback(False, f"{src} cannot reach {dst} by name yet: {why}.")
 
 
 @exercise("03.1")
@@ -268,7 +290,7 @@ def predict_matrix(lab: Lab, prediction: dict[tuple[str, str], bool] | None) -> 
 @exercise("04.2")
 def ubuntu4_reaches_ubuntu2(lab: Lab, networks_of_ubuntu4: set[str]) -> Feedback:
     """Exercise 04.2: ubuntu4 reaches ubuntu2 by name, ubuntu4's own networks unchanged."""
-    now = set(snapshot(lab).endpoints_of("ubuntu4"))
+    now = set(snapshot(lab, everything=True).endpoints_of("ubuntu4"))
     if now != set(networks_of_ubuntu4):
         return Feedback(
             False,

@@ -14,6 +14,7 @@ import shlex
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
 import docker
@@ -76,6 +77,7 @@ class Lab:
         self._lock = threading.Lock()
         self._muted = 0
         self._known: dict[str, Container] = {}  # while probing from a snapshot: its containers, by name
+        self.asked: dict[str, str] = {}  # what the exercises named, {name: "container" or "network"}
         if host is None:
             commands.use(self)  # what a %%docker cell creates joins the notebook's lab
 
@@ -340,9 +342,12 @@ class Lab:
         return box
 
     def _probe(self, container: str, argv: list[str]) -> ExecResult:
-        """Run a command that only looks (ping, nslookup, ip) in any container: ``docker exec``."""
+        """Run a command that only looks (ping, nslookup, ip) in any container: ``docker exec``.
+
+        Recorded, never echoed: a probe is the course checking, not a step of the lesson."""
         known = self._known.get(container)  # while probing from a snapshot: no lookup
-        return self._exec_in(known or self._any_container(container), argv)
+        with self.muted():
+            return self._exec_in(known or self._any_container(container), argv)
 
     def _exec_in(self, box: Container, argv: list[str], start: str = "") -> ExecResult:
         """``docker exec BOX ARGV...`` in a running container, recorded; ``start`` prefixes the fix."""
@@ -404,7 +409,18 @@ class Lab:
         removed = remove_labelled(self.engine, label, adopted.load(self.name))
         if not removed.left:
             adopted.forget(self.name)
-        return removed
+        return replace(removed, yours=self._yours())
+
+    def _yours(self) -> tuple[str, ...]:
+        """``docker rm``/``docker network rm`` for what an exercise named and the learner made outside the
+        course's cells (in a terminal): theirs to remove, so the cleanup only says how."""
+        commands_ = []
+        for name, kind in sorted(self.asked.items()):
+            if kind == "container" and find_container(self.engine, name) is not None:
+                commands_.append(f"docker rm -f {name}")
+            if kind == "network" and any(n.name == name for n in self.engine.networks.list(names=[name])):
+                commands_.append(f"docker network rm {name}")
+        return tuple(commands_)
 
     # --- the docker commands it stands for -----------------------------------------
 
@@ -477,6 +493,11 @@ class Lab:
                 refused = f"# refused by the engine: {command.line}"  # a comment: replays as it went
                 self.history[where] = Command(command.argv, refused, command.changes)
             raise
+
+    def recorded(self, argv: list[str], changes: bool) -> None:
+        """Add a docker command run outside the lab (a ``%%docker`` cell's) to its history, unechoed."""
+        with self.muted():
+            self._record(Command(tuple(argv[1:]), shlex.join(argv), changes))
 
     def _did_line(self, line: str) -> None:
         self._record(Command((), line, True))

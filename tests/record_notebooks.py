@@ -25,6 +25,9 @@ def record(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     where = {"metadata": {"path": str(NOTEBOOKS)}}
     NotebookClient(nb, timeout=1200, kernel_name="python3", resources=where).execute()
+    for cell in nb.cells:
+        if "solution" in cell.metadata.get("tags", []):
+            cell.outputs = []  # under test the solution runs and prints nothing; a learner reads the note
     nbformat.write(nb, path)
 
 

@@ -110,3 +110,20 @@ def test_a_solution_runs_its_docker_lines_as_commands_and_the_rest_as_python():
         (True, "docker network connect blue ubuntu2\ndocker ps\n\n"),
         (False, "assert True\nx = 1\n"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "changes"),
+    [
+        ("docker network create red", True),
+        ("docker run -itd --net=red --name ubuntu1 course/lab", True),
+        ("docker network connect blue ubuntu1", True),
+        ("docker rm -f ubuntu1", True),
+        ("docker exec ubuntu4 ping -c 1 ubuntu2", False),
+        ("docker network inspect red blue --format '{{.Name}}'", False),
+        ("docker network ls", False),
+        ("docker ps -a", False),
+    ],
+)
+def test_the_lab_script_keeps_the_commands_that_change_the_engine(line, changes):
+    assert commands.changes(commands.parse(line)[0]) is changes

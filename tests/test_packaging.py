@@ -91,17 +91,18 @@ def _declared(project: dict, extra: str | None) -> set[str]:
 
 
 def _sources(path: Path) -> list[str]:
-    """The Python in a file: a module, or a notebook's code cells without their magics and shell lines
-    (a ``%%solution`` cell's body is Python too)."""
+    """The Python in a file: a module, or a notebook's code cells without their magics, shell lines and
+    docker commands (a ``%%solution`` cell's other lines are Python; a ``%%docker`` cell has none)."""
     if path.suffix == ".py":
         return [path.read_text()]
     cells = json.loads(path.read_text())["cells"]
     return [
         "\n".join(
-            "" if line.lstrip().startswith(("%", "!")) else line for line in "".join(c["source"]).splitlines()
+            "" if line.lstrip().startswith(("%", "!", "docker ")) else line
+            for line in "".join(c["source"]).splitlines()
         )
         for c in cells
-        if c["cell_type"] == "code"
+        if c["cell_type"] == "code" and not "".join(c["source"]).startswith("%%docker")
     ]
 
 
