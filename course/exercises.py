@@ -177,6 +177,9 @@ def network_without_eth0(answer: object) -> Feedback:
     )
 
 
+_DOCKER_MADE_NAME = re.compile(r"[a-z]+_[a-z]+\d*")  # docker run without --name: eager_turing
+
+
 @exercise("02.2")
 def host_network_shares_stack(lab: Lab, container: str) -> Feedback:
     """Exercise 02.2: ``container`` runs with --network host, so it sees the host's interfaces."""
@@ -184,7 +187,11 @@ def host_network_shares_stack(lab: Lab, container: str) -> Feedback:
     snap = snapshot(lab, everything=True)  # by name, whoever made it: a cell, or a terminal
     boxes = snap.endpoints_of(container)
     if container not in {c.name for c in snap.containers}:
-        unnamed = sorted(c.name for c in snap.containers if "host" in snap.endpoints_of(c.name))
+        unnamed = sorted(  # one of the learner's, on host, with a name Docker made up (adjective_surname)
+            c.name
+            for c in snap.containers
+            if c.lab is None and _DOCKER_MADE_NAME.fullmatch(c.name) and "host" in snap.endpoints_of(c.name)
+        )
         if unnamed:
             return Feedback(
                 False,
