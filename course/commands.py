@@ -203,10 +203,15 @@ def _hint(output: str) -> str:
 
 def register() -> None:
     """Make ``%%docker`` available in the running IPython kernel, if there is one."""
+    register_cell_magic(magic, "docker")
+
+
+def register_cell_magic(body: Callable[[str, str], None], name: str) -> None:
+    """Make ``%%name`` run ``body(line, cell)`` in the running IPython kernel, if there is one."""
     try:
         from IPython import get_ipython
     except ImportError:
         return
     shell = get_ipython()
     if shell is not None:
-        shell.register_magic_function(magic, "cell", "docker")
+        shell.register_magic_function(body, "cell", name)

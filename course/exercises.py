@@ -78,6 +78,13 @@ def _unanswered(what: str, hint: str) -> Feedback:
     return Feedback(False, f"{what} Hint: {hint}", answered=False)
 
 
+def _given(answer: object, asked: str, hint: str) -> str | Feedback:
+    """The learner's answer as trimmed lower-case text, or the feedback that asks for one."""
+    if answer is None:
+        return _unanswered(f"Set `answer` to {asked} and run this cell again.", hint)
+    return str(answer).strip().lower()
+
+
 # --- 01 · the networking model ---------------------------------------------------------------------
 
 
@@ -164,9 +171,9 @@ _OTHER_TYPES = {
 def network_without_eth0(answer: object) -> Feedback:
     """Exercise 02.1: the network type whose containers have only a loopback interface."""
     hint = "run `ip addr` in a container of each type and count the interfaces."
-    if answer is None:
-        return _unanswered("Set `answer` to a network type and run this cell again.", hint)
-    text = str(answer).strip().lower()
+    text = _given(answer, "a network type", hint)
+    if isinstance(text, Feedback):
+        return text
     text = re.sub(r"^(--network|--net)[= ]", "", text).strip("'\" ")
     if text == "none":
         return Feedback(True, "--network none gives a container its own namespace with only lo.")
@@ -318,9 +325,9 @@ _PORTS = {
 def overlay_data_port(answer: object) -> Feedback:
     """Exercise 05.1: the port that carries the containers' own packets between hosts."""
     hint = "in the capture above, read the outer destination port of a packet that carries an ICMP echo."
-    if answer is None:
-        return _unanswered("Set `answer` to a port number and run this cell again.", hint)
-    text = str(answer).strip().lower()
+    text = _given(answer, "a port number", hint)
+    if isinstance(text, Feedback):
+        return text
     number = re.search(r"\d+", text)
     if number is None:
         return Feedback(False, f"{text!r} has no port number in it. Hint: {hint}")

@@ -46,10 +46,4 @@ def _chunks(cell: str) -> list[tuple[bool, str]]:
 
 def register() -> None:
     """Make ``%%solution`` available in the running IPython kernel, if there is one."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
-    if shell is not None:
-        shell.register_magic_function(solution, "cell", "solution")
+    commands.register_cell_magic(solution, "solution")
