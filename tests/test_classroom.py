@@ -7,6 +7,8 @@ engines report.
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from course.classroom import learner_engine
@@ -100,3 +102,25 @@ def test_each_learner_sees_only_their_own_engine_and_a_reset_keeps_notebooks(eng
     assert learner_engine.class_progress(["t-ann"]).splitlines()[1].split()[-1] == "2/10"  # progress kept too
     assert _docker(ann_server, "image", "ls", "-q", LAB_IMAGE)[1] != ""  # images stay
     assert _docker(bob_server, "info", "--format", "{{.Containers}}") == (0, "0")
+
+
+def test_learners_are_walled_off_from_each_other_and_the_host_still_reaches_each(engine, room):
+    """ann's engine and server cannot reach bob's engine, server or a port bob published; bob's own port
+    answers bob, and the host (where the hub's proxy runs) reaches both: a wall, not a broken network."""
+    (ann, bob), server = room
+    for learner in (ann, bob):
+        learner.start()
+        learner.load(LAB_IMAGE)
+    ann_server, bob_server = server(ann), server(bob)
+    for learner in (ann, bob):  # as the engine reports it: on the learner's own network, and only there
+        assert set(learner.container().attrs["NetworkSettings"]["Networks"]) == {learner.network}
+    web = ["-p", "8080:80", "--name", "bob-web", LAB_IMAGE, "httpd", "-f", "-p", "80", "-h", "/var/www"]
+    assert _docker(bob_server, "run", "-d", *web)[0] == 0
+    bob_ip = bob.address()
+    fetch = ["wget", "-q", "-T", "2", "-O", "-"]
+    assert bob_server.exec_run([*fetch, "http://127.0.0.1:8080/"]).output.startswith(b"hello")  # bob's own
+    for box in (ann_server, ann.container()):
+        assert box.exec_run(["ping", "-c", "1", "-W", "1", bob_ip]).exit_code != 0, box.name
+        assert box.exec_run([*fetch, f"http://{bob_ip}:8080/"]).exit_code != 0, box.name
+    with socket.create_connection((bob_ip, 8080), timeout=5):  # the host reaches bob, as the proxy does
+        pass

@@ -55,9 +55,7 @@ class LearnerSpawner(DockerSpawner):
 
     def get_network_ip(self, network_settings):
         """The server lives in its engine container's network namespace: that container's address."""
-        engine = LearnerEngine(self.user.name).container()
-        engine.reload()
-        return engine.attrs["NetworkSettings"]["Networks"]["bridge"]["IPAddress"]
+        return LearnerEngine(self.user.name).address()
 
 
 def ensure_proxy() -> Path:

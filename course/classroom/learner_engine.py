@@ -6,11 +6,15 @@ For a learner called ``ann`` the host engine runs, all labelled ``course.classro
   version), with memory, CPU and process limits, its state on the volume ``classroom-ann-docker``.
   It serves only a Unix socket, on the volume ``classroom-ann-socket``: no TCP port at all.
 - ``classroom-ann-home``: the learner's notebooks and progress, which a reset keeps.
+- ``classroom-ann``: a network of the learner's own, the engine's (and so the server's) only one. Between
+  two learners' networks the host's firewall drops everything, as between any two bridges: no learner
+  reaches another's engine, server or published ports. Only the host itself, where the hub's proxy runs,
+  reaches every learner's server.
 
 The learner's notebook server (a container the hub starts) joins the engine container's network
 namespace and mounts the socket volume (``server_options()``), so ``docker`` in a notebook talks to
 ``unix:///run/learner/docker.sock``: the learner's own engine. The host's Docker socket is mounted into
-no learner container, and no learner reaches another learner's engine.
+no learner container.
 
 This isolates learners from each other's mistakes, not from a hostile learner: an engine in a
 container runs with broad capabilities (see ``course/engines/dind.py`` and the README's classroom notes).
@@ -62,6 +66,7 @@ class LearnerEngine:
         self.host = client(host)
         self.labels = {CLASSROOM_LABEL: learner}
         self.container_name = f"classroom-{learner}-engine"
+        self.network = f"classroom-{learner}"  # the learner's own: no other learner's container is on it
         self.volumes = {kind: f"classroom-{learner}-{kind}" for kind in ("docker", "socket", "home")}
 
     # --- the host's side ----------------------------------------------------------
@@ -91,6 +96,7 @@ class LearnerEngine:
                         f"Remove it yourself if it is yours to remove (docker volume rm {volume}), or pick "
                         "another learner name.",
                     )
+            self._own_network()
             argv = ["dockerd", "-H", DOCKER_HOST, "--dns", "127.0.0.1"]
             box = start_engine_container(
                 self.host,
@@ -104,7 +110,7 @@ class LearnerEngine:
                 name=self.container_name,
                 hostname=f"{self.learner}-engine",
                 labels=self.labels,
-                network_mode="bridge",
+                network=self.network,
                 **LIMITS,
             )
         elif box.status != "running":
@@ -119,6 +125,32 @@ class LearnerEngine:
                 f"{self.learner} again.",
             ) from None
         return self
+
+    def _own_network(self) -> None:
+        """``docker network create classroom-ann``: the engine's (and so the server's) network. Between
+        two learners' networks the host's firewall drops everything, as between any two bridges; only
+        the host itself (the hub's proxy) reaches a learner's server."""
+        with engine_call(f"create network {self.network}"):
+            found = self.host.networks.list(names=[self.network])
+            mine = [n for n in found if n.name == self.network]
+            if not mine:
+                self.host.networks.create(self.network, labels=self.labels)
+                return
+        if (mine[0].attrs.get("Labels") or {}).get(CLASSROOM_LABEL) != self.learner:
+            raise CourseError(
+                f"The network {self.network} exists and is not this classroom's, so it is not reused.",
+                f"Remove it yourself if it is yours to remove (docker network rm {self.network}), or pick "
+                "another learner name.",
+            )
+
+    def address(self) -> str:
+        """The engine's (and its server's) address on the learner's own network: where the proxy goes."""
+        box = self.container()
+        if box is None:
+            raise CourseError(
+                f"{self.learner}'s engine is not running.", f"course classroom start {self.learner}"
+            )
+        return box.attrs["NetworkSettings"]["Networks"][self.network]["IPAddress"]
 
     def server_options(self) -> dict:
         """What the learner's notebook server container needs, as Docker SDK ``containers.run`` keywords
@@ -142,6 +174,8 @@ class LearnerEngine:
                 box.remove(force=True, v=True)
             for volume in self.host.volumes.list(filters={"label": f"{CLASSROOM_LABEL}={self.learner}"}):
                 volume.remove(force=True)
+            for network in self.host.networks.list(filters={"label": f"{CLASSROOM_LABEL}={self.learner}"}):
+                network.remove()
 
     # --- the learner's side ------------------------------------------------------
 
