@@ -278,8 +278,11 @@ def _yes(value: object) -> str:
 def predict_matrix(lab: Lab, prediction: dict[tuple[str, str], bool] | None) -> Feedback:
     """Exercise 04.1: predict, for every ordered pair, whether ping by name works."""
     hint = "containers reach each other by name only on a user-defined network they share."
-    if prediction is None:
-        return _unanswered("Set `answer` to your prediction and run this cell again.", hint)
+    if prediction is None:  # no hint yet: it would be the answer, and this is a prediction
+        return _unanswered(
+            "Set `answer` to your prediction and run this cell again.",
+            "look at which network each container is on (Step 3, and the diagram).",
+        )
     actual = reachability(lab)
     pairs = [(s, d) for s in actual.names for d in actual.names if s != d]
     if not isinstance(prediction, dict):

@@ -396,7 +396,8 @@ class Lab:
         """Remove this lab's containers, then its networks; nothing else.
 
         Similar to ``docker rm -f $(docker ps -aq --filter label=course.lab=NAME)`` and
-        ``docker network rm $(docker network ls -q --filter label=course.lab=NAME)``.
+        ``docker network rm $(docker network ls -q --filter label=course.lab=NAME)``, then ``docker rm -f``
+        and ``docker network rm`` of what the lab's ``%%docker`` cells made (by ID; named here).
         """
         label = f"{LABEL}={self.name}"
         docker_ = self._docker()
@@ -406,10 +407,27 @@ class Lab:
             ("volume ls -q", "volume rm"),
         ):
             self._did_line(f"{docker_} {listing} --filter label={label} | xargs -r {docker_} {remove}")
-        removed = remove_labelled(self.engine, label, adopted.load(self.name))
+        record = adopted.load(self.name)
+        for remove, names in self._typed(record).items():
+            if names:
+                self._did_line(f"{docker_} {remove} {' '.join(names)}")
+        removed = remove_labelled(self.engine, label, record)
         if not removed.left:
             adopted.forget(self.name)
         return replace(removed, yours=self._yours())
+
+    def _typed(self, record: adopted.Adopted) -> dict[str, list[str]]:
+        """The names of what the lab's ``%%docker`` cells made and is still there, by the command that
+        removes them."""
+        boxes, nets = record.of("container"), record.of("network")
+        found_boxes = (
+            self.engine.containers.list(all=True, sparse=True, filters={"id": boxes}) if boxes else []
+        )
+        found_nets = self.engine.networks.list(filters={"id": nets}) if nets else []
+        return {
+            "rm -f": sorted(b.attrs["Names"][0].lstrip("/") for b in found_boxes),
+            "network rm": sorted(n.name for n in found_nets if n.id in nets),
+        }
 
     def _yours(self) -> tuple[str, ...]:
         """``docker rm``/``docker network rm`` for what an exercise named and the learner made outside the
