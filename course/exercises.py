@@ -301,7 +301,9 @@ def predict_matrix(lab: Lab, prediction: dict[tuple[str, str], bool] | None) -> 
     ]
     if not wrong:
         return Feedback(True, f"all {len(pairs)} pairs predicted right.")
-    return Feedback(False, f"{len(wrong)} of {len(pairs)} pairs differ:\n" + "\n".join(wrong))
+    return Feedback(
+        False, f"{len(wrong)} of {len(pairs)} pairs differ:\n" + "\n".join(wrong) + f"\nHint: {hint}"
+    )
 
 
 @exercise("04.2")
