@@ -34,10 +34,11 @@ test: $(VENV)/.installed $(CHROMIUM)
 	@.ci/suite $(ENGINES)
 
 ## Serve the course to a room: a JupyterHub on $(IP):8000, an engine of their own for each learner.
-##   make classroom LEARNERS="ann bob carol" PASSWORD=<workshop password> [IP=0.0.0.0]
+##   make classroom LEARNERS="ann bob carol" [IP=0.0.0.0]
+## It asks for the workshop password (or reads COURSE_CLASSROOM_PASSWORD): never on the command line.
 IP ?= 127.0.0.1
 classroom: setup
-	$(BIN)/course classroom hub $(LEARNERS) --password "$(PASSWORD)" --ip $(IP)
+	$(BIN)/course classroom hub $(LEARNERS) --ip $(IP)
 
 ## Build the static site from the committed notebooks into build/site (open build/site/index.html).
 docs: $(VENV)/.installed

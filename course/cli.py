@@ -6,7 +6,9 @@ Expected failures print one sentence with the fix and exit 1, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from . import cleanup, doctor, progress
 from .classroom import learner_engine
@@ -70,6 +72,34 @@ def _reset(_: argparse.Namespace) -> int:
     return 1 if removed.left else 0
 
 
+PASSWORD_SETTING = "COURSE_CLASSROOM_PASSWORD"
+
+
+def workshop_password(path: str | None = None) -> str:
+    """The workshop password, never from the command line (where ps, make and the shell's history show it):
+    from ``COURSE_CLASSROOM_PASSWORD``, else the file ``path``, else typed at a prompt that does not echo."""
+    if os.environ.get(PASSWORD_SETTING):
+        return os.environ[PASSWORD_SETTING]
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise CourseError(
+                f"Cannot read the password file {path} ({exc.strerror}).", "Name a file you can read."
+            ) from exc
+    if not sys.stdin.isatty():
+        raise CourseError(
+            "The hub needs a workshop password, and there is no terminal to type it in.",
+            f"Set {PASSWORD_SETTING}, or name a file with --password-file.",
+        )
+    import getpass
+
+    typed = getpass.getpass("Workshop password (8 characters or more): ")
+    if getpass.getpass("Again: ") != typed:
+        raise CourseError("The two passwords differ.", "Run the command again and type the same one twice.")
+    return typed
+
+
 def _classroom(args: argparse.Namespace) -> int:
     if args.action == "list":
         print("\n".join(learner_engine.learners()) or "No learner has an engine.")
@@ -80,7 +110,7 @@ def _classroom(args: argparse.Namespace) -> int:
     if args.action == "hub":
         from .classroom import hub  # needs the classroom extra (JupyterHub, DockerSpawner)
 
-        return hub.run(args.learners, args.password, args.ip, args.port)
+        return hub.run(args.learners, workshop_password(args.password_file), args.ip, args.port)
     if not args.learners:
         raise CourseError("No learner named.", f"Name them: course classroom {args.action} ann bob")
     for name in args.learners:
@@ -99,7 +129,7 @@ def _classroom(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser (kept separate so tests and docs can read it)."""
-    top = argparse.ArgumentParser(prog="course", description=__doc__.splitlines()[0])
+    top = argparse.ArgumentParser(prog="course", description=__doc__.splitlines()[0], allow_abbrev=False)
     sub = top.add_subparsers(dest="command", required=True)
     sub.add_parser("doctor", help="check everything the course needs").set_defaults(run=_doctor)
     eng = sub.add_parser("engine", help="start, stop or check the Docker engine")
@@ -133,10 +163,16 @@ def parser() -> argparse.ArgumentParser:
     img.add_argument("--force", action="store_true", help="rebuild even if cached")
     img.set_defaults(run=_images)
     sub.add_parser("reset", help="remove every course container and network").set_defaults(run=_reset)
-    room = sub.add_parser("classroom", help="an engine of their own for every learner (instructors)")
+    room = sub.add_parser(
+        "classroom", help="an engine of their own for every learner (instructors)", allow_abbrev=False
+    )
     room.add_argument("action", choices=["hub", "start", "reset", "remove", "list", "progress"])
     room.add_argument("learners", nargs="*", metavar="LEARNER", help="learner names, e.g. ann bob")
-    room.add_argument("--password", help="the workshop password learners log in with (hub)")
+    room.add_argument(
+        "--password-file",
+        metavar="FILE",
+        help="a file holding the workshop password (hub); or set COURSE_CLASSROOM_PASSWORD, or type it",
+    )
     room.add_argument("--ip", default="127.0.0.1", help="the address the hub serves on (default: loopback)")
     room.add_argument("--port", type=int, default=8000, help="the hub's port (default: 8000)")
     room.set_defaults(run=_classroom)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from course.errors import CourseError
+
 COURSE = [sys.executable, "-m", "course.cli"]
 
 
@@ -110,3 +112,28 @@ def test_the_notebooks_import_line_gives_the_display_helpers_when_asked():
     check = "import course.diagram; assert draw is course.diagram.draw and library is course.diagram.library"
     assert "pyvis.network" in _loaded_after(f"{line}; {check}")
     assert "ipywidgets" in _loaded_after("from course import *; assert widgets.__name__ == 'course.widgets'")
+
+
+def test_the_workshop_password_never_comes_from_the_command_line(tmp_path, monkeypatch):
+    from course import cli
+
+    with pytest.raises(SystemExit):  # argparse: no such option
+        cli.main(["classroom", "hub", "ann", "--password", "secret-words"])
+    monkeypatch.delenv(cli.PASSWORD_SETTING, raising=False)
+    secret = tmp_path / "password"
+    secret.write_text("from-a-file\n")
+    assert cli.workshop_password(str(secret)) == "from-a-file"
+    monkeypatch.setenv(cli.PASSWORD_SETTING, "from-the-environment")
+    assert cli.workshop_password(str(secret)) == "from-the-environment"
+    monkeypatch.delenv(cli.PASSWORD_SETTING)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    with pytest.raises(CourseError, match="no terminal to type it in"):
+        cli.workshop_password()
+
+
+def test_the_hubs_config_is_its_owners_alone_from_its_first_byte(tmp_path):
+    from course.classroom import hub
+
+    written = hub.write_config(tmp_path / "hub" / "jupyterhub_config.py", "c = 1\n")
+    assert written.stat().st_mode & 0o777 == 0o600 and written.parent.stat().st_mode & 0o777 == 0o700
+    assert hub.write_config(written, "c = 2\n").read_text() == "c = 2\n"  # written again, still its own

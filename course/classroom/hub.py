@@ -9,6 +9,7 @@ hub's API on the default bridge's gateway, which only containers on this host ca
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -120,20 +121,28 @@ def config_source(learners: list[str], password: str, ip: str, port: int) -> str
     return f"from course.classroom import hub\nhub.configure(c, {learners!r}, {password!r}, {ip!r}, {port})\n"
 
 
+def write_config(path: Path, text: str) -> Path:
+    """Write the hub's config, which holds the workshop password, readable by its owner only from the
+    first byte (not written, then narrowed)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.unlink(missing_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(text)
+    return path
+
+
 def run(learners: list[str], password: str | None, ip: str = "127.0.0.1", port: int = 8000) -> int:
     """Build what the hub needs and run it in the foreground (``course classroom hub``): Ctrl-C stops it."""
     if not learners or not password or len(password) < 8:
         raise CourseError(
             "The hub needs the learners' names and a workshop password of 8 characters or more.",
-            "course classroom hub ann bob --password <workshop password>",
+            "Set it in COURSE_CLASSROOM_PASSWORD, or name a file with --password-file, or type it when "
+            "course classroom hub ann bob asks.",
         )
     for name in learners:
         check_learner(name)
     print(f"Building {build_learner_image()} and the proxy ...", flush=True)
     ensure_proxy()
-    config = STATE / "jupyterhub_config.py"
-    STATE.mkdir(parents=True, exist_ok=True, mode=0o700)
-    config.write_text(config_source(learners, password, ip, port))
-    config.chmod(0o600)  # it holds the workshop password
+    config = write_config(STATE / "jupyterhub_config.py", config_source(learners, password, ip, port))
     print(f"The hub serves http://{ip}:{port}/ (log in as {', '.join(learners)} with the workshop password).")
     return subprocess.call([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)], cwd=STATE)
