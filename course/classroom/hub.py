@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,13 @@ def ensure_proxy() -> Path:
     return PROXY
 
 
+def free_port(address: str) -> int:
+    """A TCP port nothing listens on at ``address`` now (the kernel's pick)."""
+    with socket.socket() as probe:
+        probe.bind((address, 0))
+        return probe.getsockname()[1]
+
+
 def gateway() -> str:
     """The default bridge's gateway address: where learners' servers reach the hub's API."""
     return client().networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
@@ -82,7 +90,9 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
     """Fill JupyterHub's config object ``c`` for a classroom of ``learners`` sharing ``password``."""
     STATE.mkdir(parents=True, exist_ok=True, mode=0o700)
     c.JupyterHub.ip, c.JupyterHub.port = ip, port
-    c.JupyterHub.hub_bind_url = f"http://{gateway()}:8081"
+    # the hub's API (for the learners' servers) and the proxy's (for the hub): free ports, none assumed
+    c.JupyterHub.hub_bind_url = f"http://{gateway()}:{free_port(gateway())}"
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{free_port('127.0.0.1')}"
     c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
     c.JupyterHub.cookie_secret_file = str(STATE / "cookie_secret")
     c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
