@@ -73,6 +73,9 @@ def ensure_proxy() -> Path:
     return PROXY
 
 
+SERVER_PIDS = 1024  # a learner's notebook server: kernels, terminals, the docker CLI; not a fork bomb
+
+
 def free_port(address: str) -> int:
     """A TCP port nothing listens on at ``address`` now (the kernel's pick)."""
     with socket.socket() as probe:
@@ -106,6 +109,9 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
     c.DockerSpawner.remove = True  # the server container goes; the learner's home volume stays
     c.DockerSpawner.name_template = "classroom-{raw_username}-server"  # learner names are checked
     c.DockerSpawner.mem_limit = "1G"
+    # a fork bomb or a busy loop in one learner's terminal stays in their server
+    c.DockerSpawner.cpu_limit = 1.0
+    c.DockerSpawner.extra_host_config = {"pids_limit": SERVER_PIDS}
     c.Spawner.args = ["--allow-root"]  # root in the learner's own container, with no host socket
     c.Spawner.start_timeout = 180
     c.Spawner.http_timeout = 120
