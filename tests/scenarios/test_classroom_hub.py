@@ -175,7 +175,8 @@ def test_notebook_04_passes_nbval_inside_a_learners_server(engine, hub_running):
     _start(base, token, "t-bob")
     server = engine.containers.get("classroom-t-bob-server")
     limits = server.attrs["HostConfig"]  # as the engine reports it: memory, CPU and process limits
-    assert (limits["Memory"], limits["NanoCpus"], limits["PidsLimit"]) == (1024**3, 10**9, hub.SERVER_PIDS)
+    cpus = limits["CpuQuota"] / limits["CpuPeriod"]  # DockerSpawner's cpu_limit: a quota per period
+    assert (limits["Memory"], cpus, limits["PidsLimit"]) == (1024**3, 1.0, hub.SERVER_PIDS)
     argv = ["pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
             "--nbval-sanitize-with", "sanitize.cfg", "04_red_blue_lab.ipynb"]  # fmt: skip
     env = {"COURSE_SOLUTIONS": "1", "COURSE_PROGRESS": "/tmp/nbval-progress.json"}
