@@ -2,14 +2,20 @@
 
 A typed ``docker network create red`` carries no course label (the course adds nothing to a learner's
 command), so the lab knows it by the ID the engine gave it. The IDs are kept in the course's state
-folder, one small file per lab, so that a restarted or killed kernel still knows them: the lab's
-cleanup removes exactly these IDs (and its labelled resources), and nothing else.
+folder, one small file per engine and lab, so that a restarted or killed kernel still knows them: the
+lab's cleanup removes exactly these IDs (and its labelled resources), and nothing else. A volume has no
+ID but its name, which a learner may give to one of their own later: it is kept with its creation time,
+and removed only while both still match.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +26,7 @@ KINDS = ("container", "network", "volume")
 
 @dataclass
 class Adopted:
-    """The IDs (a volume's: its name) a lab's cells created with the docker CLI, by kind."""
+    """The IDs a lab's cells created with the docker CLI, by kind (a volume's: ``name@created``)."""
 
     lab: str
     ids: dict[str, list[str]] = field(default_factory=lambda: {kind: [] for kind in KINDS})
@@ -29,50 +35,68 @@ class Adopted:
         """The IDs of one kind, oldest first."""
         return list(self.ids.get(kind, []))
 
+    def volumes(self) -> dict[str, str]:
+        """``{name: creation time}`` of the volumes."""
+        return dict(v.rsplit("@", 1) for v in self.of("volume"))
+
     def __bool__(self) -> bool:
         return any(self.ids.values())
 
 
-def _path(lab: str) -> Path:
-    return state_dir() / "adopted" / f"{lab}.json"
+def volume_ident(name: str, created: str) -> str:
+    """How a volume is kept: its name and the time the engine says it was created."""
+    return f"{name}@{created}"
 
 
-def load(lab: str) -> Adopted:
-    """The lab's record; an empty one when there is none (or it cannot be read)."""
+def _folder(engine_id: str) -> Path:
+    return state_dir() / "adopted" / (engine_id.replace(":", "")[:16] or "unknown")
+
+
+def load(lab: str, engine_id: str) -> Adopted:
+    """The lab's record on the engine ``engine_id`` (``docker info``'s ID); empty when there is none."""
     try:
-        raw = json.loads(_path(lab).read_text())
+        raw = json.loads((_folder(engine_id) / f"{lab}.json").read_text())
     except (OSError, ValueError):
         return Adopted(lab)
     return Adopted(lab, {kind: [str(i) for i in raw.get(kind, [])] for kind in KINDS})
 
 
-def add(lab: str, kind: str, ident: str) -> None:
-    """Keep ``ident`` (a container's or network's ID, a volume's name) as part of ``lab``."""
-    record = load(lab)
-    if ident not in record.ids[kind]:
-        record.ids[kind].append(ident)
-        _save(record)
+def add(lab: str, engine_id: str, kind: str, ident: str) -> None:
+    """Keep ``ident`` as part of ``lab`` on that engine."""
+    with _locked(engine_id):
+        record = load(lab, engine_id)
+        if ident not in record.ids[kind]:
+            record.ids[kind].append(ident)
+            _save(record, engine_id)
 
 
-def forget(lab: str, kind: str | None = None, idents: list[str] | None = None) -> None:
-    """Drop IDs from the record: the given ones of ``kind``, or all of the lab's."""
-    if kind is None:
-        _path(lab).unlink(missing_ok=True)
-        return
-    record = load(lab)
-    record.ids[kind] = [i for i in record.ids[kind] if i not in (idents or [])]
-    _save(record)
+def forget(lab: str, engine_id: str) -> None:
+    """Drop the lab's record on that engine (its cleanup removed everything in it)."""
+    with _locked(engine_id):
+        (_folder(engine_id) / f"{lab}.json").unlink(missing_ok=True)
 
 
-def labs() -> list[str]:
-    """Every lab that has a record."""
-    folder = state_dir() / "adopted"
+def labs(engine_id: str) -> list[str]:
+    """Every lab with a record on that engine."""
+    folder = _folder(engine_id)
     return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
 
 
-def _save(record: Adopted) -> None:
-    path = _path(record.lab)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(record.ids, indent=1))
-    os.replace(partial, path)  # a kernel killed mid-write leaves the old record whole
+@contextmanager
+def _locked(engine_id: str) -> Iterator[None]:
+    """One writer at a time (two kernels on one lab): an advisory lock on the engine's folder."""
+    folder = _folder(engine_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _save(record: Adopted, engine_id: str) -> None:
+    folder = _folder(engine_id)
+    with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".partial", delete=False) as out:
+        json.dump(record.ids, out, indent=1)
+    os.replace(out.name, folder / f"{record.lab}.json")  # a kernel killed mid-write leaves the old record

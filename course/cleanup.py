@@ -78,8 +78,11 @@ def remove_labelled(engine: docker.DockerClient, label: str, also: Adopted | Non
     nets = list(nets.values())
     nets_gone = parallel(lambda n: remove("network", n.name, lambda: _remove_network(n)), nets)
     vols = engine.volumes.list(filters={"label": label})
-    if also.of("volume"):
-        vols += [v for v in engine.volumes.list() if v.name in also.of("volume") and v not in vols]
+    if also.of("volume"):  # a name, and the creation time it had: not a later volume of the same name
+        made = also.volumes()
+        vols += [
+            v for v in engine.volumes.list() if made.get(v.name) == v.attrs.get("CreatedAt") and v not in vols
+        ]
     vols_gone = [remove("volume", v.name, lambda v=v: v.remove(force=True)) for v in vols]
     return Removed(
         tuple(sorted(names[c.id] for c, ok in zip(boxes, gone, strict=True) if ok)),
@@ -130,11 +133,13 @@ def _drop_stale_endpoints(net) -> None:
 
 def reset(host: str | None = None) -> Removed:
     """Remove every resource of every course lab, and nothing a user made: ``course reset``."""
-    engine, every = client(host), Adopted("")
-    for lab in adopted.labs():
-        for kind, idents in adopted.load(lab).ids.items():
+    engine = client(host)
+    engine_id, every = engine.info()["ID"], Adopted("")
+    for lab in adopted.labs(engine_id):
+        for kind, idents in adopted.load(lab, engine_id).ids.items():
             every.ids[kind] += idents
     removed = remove_labelled(engine, LABEL, every)
-    for lab in adopted.labs():
-        adopted.forget(lab)
+    if not removed.left:  # what the engine refused stays known, for the next try
+        for lab in adopted.labs(engine_id):
+            adopted.forget(lab, engine_id)
     return removed

@@ -14,6 +14,7 @@ so it is never taken.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -23,11 +24,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import adopted
+from .engines.client import address
 from .errors import CourseError
+from .process import stop
 
 if TYPE_CHECKING:
     from .lab import Lab
 
+_FULL_ID = re.compile(r"\b[0-9a-f]{64}\b")  # what docker run -d, docker create, network create print
 _STAMP = re.compile(r"(.+?)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)")
 _CURRENT: list[Lab] = []  # the notebook's lab: the last Lab made on the kernel's own engine
 last: list[Ran] = []  # what the last %%docker cell ran, for the checks after it
@@ -85,24 +89,27 @@ def run(argv: list[str], lab: Lab | None = None, show: Callable[[str], object] |
             "Install Docker's CLI (Debian: apt-get install docker.io; Docker Desktop has it), "
             "or add its folder to PATH, then restart the kernel.",
         )
-    since = _engine_time(lab) if lab is not None else None
+    watch = lab is not None and changes(argv)  # only a command that makes something can make a lab's
+    since = _engine_time(lab) if watch else 0.0
+    env = dict(os.environ)
+    env.setdefault("DOCKER_HOST", address())  # the engine the course reads, whatever docker context is set
     proc = subprocess.Popen(
-        [cli, *argv[1:]],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        [cli, *argv[1:]], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
     )
     lines = []
-    for raw in proc.stdout:
-        line = raw.decode(errors="replace")
-        lines.append(line)
-        if show is not None:
-            show(line.rstrip("\n"))
-    code = proc.wait()
-    output = "".join(lines)
-    if lab is not None and since is not None:
-        _adopt(lab, argv, output, since, _engine_time(lab))
-    return Ran(tuple(argv), code, output)
+    try:
+        for raw in proc.stdout:
+            line = raw.decode(errors="replace")
+            lines.append(line)
+            if show is not None:
+                show(line.rstrip("\n"))
+        code = proc.wait()
+    finally:  # interrupted (a ping without -c, a foreground server): stop it, and keep what it made
+        if proc.poll() is None:
+            stop(proc)
+        if watch:
+            _adopt(lab, argv, "".join(lines), since, _engine_time(lab))
+    return Ran(tuple(argv), code, "".join(lines))
 
 
 def _engine_time(lab: Lab) -> float:
@@ -117,22 +124,42 @@ def _engine_time(lab: Lab) -> float:
 
 
 def _adopt(lab: Lab, argv: list[str], output: str, since: float, until: float) -> None:
-    """Keep what the engine says was created between ``since`` and ``until`` and the command named
-    (its ``--name``, a network's or volume's name) or printed (an ID)."""
-    words = set(argv)
+    """Keep what the engine says was created between ``since`` and ``until`` (its own clock) that the
+    command itself named (``--name``, a create's target, a ``-v`` volume) or printed (a full ID)."""
+    named, printed = names_given(argv), set(_FULL_ID.findall(output))
     events = lab.engine.events(
-        since=since - 1,  # the API reads whole and fractional seconds; a second each way for rounding
-        until=until + 1,
-        decode=True,
-        filters={"type": list(adopted.KINDS), "event": ["create"]},
+        since=since, until=until, decode=True, filters={"type": list(adopted.KINDS), "event": ["create"]}
     )
     for event in events:
         kind, actor = event.get("Type"), event.get("Actor") or {}
         ident, name = actor.get("ID", ""), (actor.get("Attributes") or {}).get("name", "")
-        if kind not in adopted.KINDS or not ident:
+        if kind not in adopted.KINDS or not ident or not since <= event.get("timeNano", 0) / 1e9 <= until:
             continue
-        if name in words or ident in output or ident[:12] in output:
-            adopted.add(lab.name, kind, ident)
+        if kind == "volume" and ident in named:  # a volume's ID is its name: kept with its creation time
+            created = lab.engine.volumes.get(ident).attrs.get("CreatedAt", "")
+            adopted.add(lab.name, lab.engine_id, kind, adopted.volume_ident(ident, created))
+        elif kind != "volume" and (ident in printed or name in named):
+            adopted.add(lab.name, lab.engine_id, kind, ident)
+
+
+def names_given(argv: list[str]) -> set[str]:
+    """The names a docker command gives what it creates: ``--name X`` (or ``--name=X``), the NAME of
+    ``network create`` and ``volume create``, and the named volumes of ``-v NAME:/path``."""
+    words, found = argv[1:], set()
+    for i, word in enumerate(words):
+        value = words[i + 1] if i + 1 < len(words) else ""
+        if word == "--name":
+            found.add(value)
+        elif word.startswith("--name="):
+            found.add(word.split("=", 1)[1])
+        elif word in ("-v", "--volume") or word.startswith("--volume="):
+            source = (word.split("=", 1)[1] if "=" in word else value).split(":")[0]
+            if source and ":" in (word.split("=", 1)[1] if "=" in word else value) and source[0] not in "/.~":
+                found.add(source)
+    positional = [w for w in words if not w.startswith("-")]
+    if positional[:2] in (["network", "create"], ["volume", "create"]) and len(words) > 2:
+        found.add(words[-1])
+    return found - {""}
 
 
 def magic(line: str, cell: str) -> None:
@@ -183,6 +210,7 @@ def refused(ran: Ran) -> bool:
         ran.exit_code in (125, 126, 127)
         or "Error response from daemon" in said
         or said.startswith(("docker: ", "unknown flag", "unknown shorthand flag", "Error: "))
+        or "\nError: " in said  # docker inspect prints [] first
         or "\nSee 'docker " in said
         or said.startswith('"docker ')
     )
@@ -191,6 +219,11 @@ def refused(ran: Ran) -> bool:
 def _hint(output: str) -> str:
     """A fix for the failures learners meet most, from Docker's own message."""
     said = output.lower()
+    if "executable file not found" in said:
+        return (
+            "The container has no such program. course/lab is busybox: sh rather than bash, and ping, "
+            "nslookup, ip, wget, cat are there."
+        )
     if "already exists" in said or "is already in use" in said:
         return (
             "It is there from an earlier run of this cell: go on, or remove it first "

@@ -77,6 +77,7 @@ class Lab:
         self._lock = threading.Lock()
         self._muted = 0
         self._known: dict[str, Container] = {}  # while probing from a snapshot: its containers, by name
+        self._engine_id: str | None = None
         self.asked: dict[str, str] = {}  # what the exercises named, {name: "container" or "network"}
         if host is None:
             commands.use(self)  # what a %%docker cell creates joins the notebook's lab
@@ -94,6 +95,13 @@ class Lab:
     def engine(self) -> docker.DockerClient:
         """The connected SDK client for this lab's engine."""
         return client(self.host)
+
+    @property
+    def engine_id(self) -> str:
+        """The engine's own ID (``docker info``): what the lab's ``%%docker`` record is kept under."""
+        if self._engine_id is None:
+            self._engine_id = self.engine.info()["ID"]
+        return self._engine_id
 
     # --- creating ---------------------------------------------------------------
 
@@ -376,7 +384,7 @@ class Lab:
         """Names of this lab's containers: ``docker ps -a --filter label=course.lab=NAME``, and those
         its ``%%docker`` cells created (kept by ID)."""
         found = self.engine.containers.list(all=True, sparse=True, filters={"label": f"{LABEL}={self.name}"})
-        ids = adopted.load(self.name).of("container")
+        ids = adopted.load(self.name, self.engine_id).of("container")
         if ids:
             found += self.engine.containers.list(all=True, sparse=True, filters={"id": ids})
         return sorted({c.attrs["Names"][0].lstrip("/") for c in found})
@@ -385,7 +393,7 @@ class Lab:
         """Names of this lab's networks: ``docker network ls --filter label=course.lab=NAME``, and those
         its ``%%docker`` cells created (kept by ID)."""
         found = self.engine.networks.list(filters={"label": f"{LABEL}={self.name}"})
-        ids = adopted.load(self.name).of("network")
+        ids = adopted.load(self.name, self.engine_id).of("network")
         if ids:
             found += [n for n in self.engine.networks.list(filters={"id": ids}) if n.id in ids]
         return sorted({n.name for n in found})
@@ -407,13 +415,13 @@ class Lab:
             ("volume ls -q", "volume rm"),
         ):
             self._did_line(f"{docker_} {listing} --filter label={label} | xargs -r {docker_} {remove}")
-        record = adopted.load(self.name)
+        record = adopted.load(self.name, self.engine_id)
         for remove, names in self._typed(record).items():
             if names:
                 self._did_line(f"{docker_} {remove} {' '.join(names)}")
         removed = remove_labelled(self.engine, label, record)
         if not removed.left:
-            adopted.forget(self.name)
+            adopted.forget(self.name, self.engine_id)
         return replace(removed, yours=self._yours())
 
     def _typed(self, record: adopted.Adopted) -> dict[str, list[str]]:

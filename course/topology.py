@@ -166,16 +166,16 @@ def snapshot(
     raw_boxes = api.containers(all=True, filters=filters)
     raw_nets = api.networks()
     if lab and not everything:  # and what the lab's %%docker cells created, known by ID: one call more
-        raw_boxes, raw_nets = _with_adopted(api, lab, raw_boxes, raw_nets)
+        raw_boxes, raw_nets = _with_adopted(api, adopted.load(lab, info.get("ID", "")), raw_boxes, raw_nets)
     swarm = info.get("Swarm", {})
     want_nodes = everything if nodes is None else nodes
     raw_nodes = api.nodes() if want_nodes and swarm.get("ControlAvailable") else []
     return build(info, raw_nets, raw_boxes, raw_nodes, label)
 
 
-def _with_adopted(api, lab: str, raw_boxes: list, raw_nets: list) -> tuple[list, list]:
+def _with_adopted(api, record: adopted.Adopted, raw_boxes: list, raw_nets: list) -> tuple[list, list]:
     """The raw answers with the lab's adopted containers and networks marked as the lab's own."""
-    record = adopted.load(lab)
+    lab = record.lab
 
     def mark(raw: dict) -> dict:
         return {**raw, "Labels": {**(raw.get("Labels") or {}), LABEL: lab}}

@@ -65,14 +65,16 @@ def test_what_a_typed_command_creates_joins_the_lab_by_id_and_leaves_with_its_cl
         assert lab.networks() == ["t-cmd-net"] and lab.containers() == ["t-cmd-c1"]
         snap = snapshot(lab)
         assert [c.name for c in snap.containers] == ["t-cmd-c1"] and snap.members("t-cmd-net") == ["t-cmd-c1"]
-        assert adopted.load(lab.name).of("network") == [net.id]  # the foreign one is not taken
+        assert adopted.load(lab.name, lab.engine_id).of("network") == [net.id]  # not the foreign one
+        listed = commands.run(["docker", "network", "ls", "--no-trunc"], lab)  # prints the foreign one's ID
+        assert foreign.id in listed.output and lab.networks() == ["t-cmd-net"]  # a listing adopts nothing
 
         removed = lab.cleanup()
         assert (removed.containers, removed.networks) == (("t-cmd-c1",), ("t-cmd-net",))
         assert not engine.containers.list(all=True, filters={"name": "t-cmd-c1"})
         assert not engine.networks.list(names=["t-cmd-net"])
         assert engine.networks.get(foreign.id)  # still there, untouched
-        assert not adopted.load(lab.name)
+        assert not adopted.load(lab.name, lab.engine_id)
     finally:
         foreign.remove()
 
@@ -127,3 +129,18 @@ def test_a_solution_runs_its_docker_lines_as_commands_and_the_rest_as_python():
 )
 def test_the_lab_script_keeps_the_commands_that_change_the_engine(line, changes):
     assert commands.changes(commands.parse(line)[0]) is changes
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("docker run -itd --net=red --name ubuntu1 course/lab", {"ubuntu1"}),
+        ("docker run -d --name=web -v data:/srv -v /tmp:/x -v ./here:/y course/lab", {"web", "data"}),
+        ("docker network create --driver bridge red", {"red"}),
+        ("docker volume create data", {"data"}),
+        ("docker network connect blue ubuntu1", set()),
+        ("docker ps -a", set()),
+    ],
+)
+def test_what_a_command_names_is_what_it_may_adopt(line, names):
+    assert commands.names_given(commands.parse(line)[0]) == names

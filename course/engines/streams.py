@@ -37,9 +37,11 @@ def frames(api: docker.APIClient, exec_id: str) -> Iterator[tuple[int, bytes]]:
         data={"Tty": False, "Detach": False},
         stream=True,
     )
-    api._raise_for_status(response)
-    reader = response.raw._fp.fp  # the buffered stream that also holds what was read with the headers
     try:
+        api._raise_for_status(response)
+        # a silent program (a capture waiting for packets) must not hit the client's request timeout
+        api._disable_socket_timeout(api._get_raw_response_socket(response))
+        reader = response.raw._fp.fp  # the buffered stream that also holds what was read with the headers
         while True:
             header = reader.read(8)  # the engine's frame: stream, 3 zero bytes, size (big-endian)
             if len(header) < 8:
