@@ -251,6 +251,7 @@ class Cluster:
         return ClusterSnapshot(
             snapshot(self.lab),
             {node.name: snapshot(self.lab.name, host=node.url, nodes=True) for node in self.nodes},
+            {node.name: self.container_name(node.name) for node in self.nodes},  # node1 is overlay-node1
         )
 
     def down(self) -> Removed:

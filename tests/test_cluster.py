@@ -18,6 +18,7 @@ import pytest
 from course import underlay
 from course.capture import capture
 from course.cluster import Cluster
+from course.diagram import draw_cluster
 from course.engines import streams
 from course.engines.images import KEEPALIVE, LAB_IMAGE
 from course.errors import CourseError
@@ -234,3 +235,11 @@ def test_a_node_without_tcpdump_says_where_its_image_came_from_and_how_to_bring_
         assert "course images import" in raised.value.fix
     finally:
         cluster.exec("node2", ["mv", "/usr/bin/tcpdump.away", "/usr/bin/tcpdump"])
+
+
+def test_the_cluster_diagram_labels_each_host_with_its_underlay_address(cluster):
+    page = draw_cluster(cluster.snapshot()).html
+    for node in cluster.nodes:  # the address the engine gave the node's container on the underlay
+        box = cluster.container(node.name)
+        ip = box.attrs["NetworkSettings"]["Networks"][cluster.underlay]["IPAddress"]
+        assert f'"label":"{node.name}\\n{ip}' in page, node.name
