@@ -31,10 +31,13 @@ from .process import stop
 if TYPE_CHECKING:
     from .lab import Lab
 
+_ASSIGN = re.compile(r"([A-Za-z_]\w*)=\$\((docker\s.*)\)")  # back_ip=$(docker inspect ...)
+_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
 _FULL_ID = re.compile(r"\b[0-9a-f]{64}\b")  # what docker run -d, docker create, network create print
 _STAMP = re.compile(r"(.+?)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)")
 _CURRENT: list[Lab] = []  # the notebook's lab: the last Lab made on the kernel's own engine
 last: list[Ran] = []  # what the last %%docker cell ran, for the checks after it
+variables: dict[str, str] = {}  # what NAME=$(docker ...) lines set, for $NAME in later lines
 
 
 class Ran(NamedTuple):
@@ -55,28 +58,60 @@ def current() -> Lab | None:
     return _CURRENT[0] if _CURRENT else None
 
 
+def lines(cell: str) -> list[str]:
+    """The command lines of a cell: a trailing backslash continues a line; blank lines and ``#``
+    comments are skipped."""
+    return [
+        line.strip()
+        for line in cell.replace("\\\n", " ").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+def words(line: str) -> list[str]:
+    """One command line split into words as a shell splits them; CourseError unless it is ``docker ...``."""
+    try:
+        found = shlex.split(line, comments=True)
+    except ValueError as exc:
+        raise CourseError(f"Cannot read {line!r}: {exc}.", "Close the quote and run it again.") from exc
+    if not found or found[0] != "docker":
+        raise CourseError(
+            f"{line!r} is not a docker command: a %%docker cell runs only docker commands.",
+            "Start the line with docker. To run a program in a container: docker exec NAME PROGRAM ...",
+        )
+    return found
+
+
 def parse(cell: str) -> list[list[str]]:
-    """The commands of a cell, each a word list starting with ``docker``; blank lines and ``#``
-    comments are skipped. Raises CourseError for a line that is not a docker command."""
-    commands = []
-    for line in cell.replace("\\\n", " ").splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        try:
-            words = shlex.split(line, comments=True)
-        except ValueError as exc:
-            raise CourseError(
-                f"Cannot read {line.strip()!r}: {exc}.", "Close the quote and run it again."
-            ) from exc
-        if not words:
-            continue
-        if words[0] != "docker":
-            raise CourseError(
-                f"{line.strip()!r} is not a docker command: a %%docker cell runs only docker commands.",
-                "Start the line with docker. To run a program in a container: docker exec NAME PROGRAM ...",
-            )
-        commands.append(words)
-    return commands
+    """The commands of a cell, each a word list starting with ``docker`` (an assignment line
+    ``NAME=$(docker ...)`` counts as its command)."""
+    return [words(_assignment(line)[1]) for line in lines(cell)]
+
+
+def _assignment(line: str) -> tuple[str | None, str]:
+    """``("back_ip", "docker inspect ...")`` for ``back_ip=$(docker inspect ...)``; else ``(None, line)``."""
+    found = _ASSIGN.fullmatch(line)
+    return (found.group(1), found.group(2).strip()) if found else (None, line)
+
+
+def expand(line: str) -> str:
+    """``$NAME`` and ``${NAME}`` replaced with what an earlier ``NAME=$(docker ...)`` line set, as a shell
+    does: not inside single quotes (so ``--format '{{.Name}}'`` stays as typed)."""
+    out, quoted = [], False
+    for part in re.split(r"(')", line):
+        if part == "'":
+            quoted = not quoted
+        elif not quoted:
+            part = _VARIABLE.sub(_value, part)
+        out.append(part)
+    return "".join(out)
+
+
+def _value(found: re.Match) -> str:
+    name = found.group(1) or found.group(2)
+    if name not in variables:
+        raise CourseError(f"${name} is not set.", f"Set it first, on a line of its own: {name}=$(docker ...)")
+    return variables[name]
 
 
 def run(argv: list[str], lab: Lab | None = None, show: Callable[[str], object] | None = None) -> Ran:
@@ -172,11 +207,16 @@ def magic(line: str, cell: str) -> None:
     """
     lab = current()
     last.clear()
-    for argv in parse(cell):
-        if lab is not None:  # in the lab's history (its script), not printed: the cell shows it
-            lab.recorded(argv, changes=changes(argv))
-        ran = run(argv, lab, show=lambda text: print(text, flush=True))
+    for line in lines(cell):
+        target, command = _assignment(line)
+        argv = words(expand(command))
+        if lab is not None:  # in the lab's history (its script) as typed, not printed: the cell shows it
+            lab.recorded(line, changes=changes(argv))
+        shown = None if target else (lambda text: print(text, flush=True))  # NAME=$(...) prints nothing
+        ran = run(argv, lab, show=shown)
         last.append(ran)
+        if target and ran.exit_code == 0:
+            variables[target] = ran.output.strip()
         if ran.exit_code == 0:
             continue
         if not refused(ran):

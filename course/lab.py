@@ -520,10 +520,11 @@ class Lab:
                 self.history[where] = Command(command.argv, refused, command.changes)
             raise
 
-    def recorded(self, argv: list[str], changes: bool) -> None:
-        """Add a docker command run outside the lab (a ``%%docker`` cell's) to its history, unechoed."""
+    def recorded(self, line: str, changes: bool) -> None:
+        """Add a docker command line run outside the lab (a ``%%docker`` cell's, as typed) to its
+        history, unechoed."""
         with self.muted():
-            self._record(Command(tuple(argv[1:]), shlex.join(argv), changes))
+            self._record(Command(tuple(shlex.split(line)[1:]), line, changes))
 
     def _did_line(self, line: str) -> None:
         self._record(Command((), line, True))

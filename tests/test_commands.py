@@ -144,3 +144,18 @@ def test_the_lab_script_keeps_the_commands_that_change_the_engine(line, changes)
 )
 def test_what_a_command_names_is_what_it_may_adopt(line, names):
     assert commands.names_given(commands.parse(line)[0]) == names
+
+
+def test_a_variable_set_from_a_docker_command_expands_as_a_shell_expands_it(monkeypatch):
+    monkeypatch.setattr(commands, "variables", {"back_ip": "172.19.0.2"})
+    line = "docker exec front1 ping -c 1 $back_ip \"${back_ip}\" '$back_ip' --format '{{.Name}}'"
+    assert commands.expand(line) == (
+        "docker exec front1 ping -c 1 172.19.0.2 \"172.19.0.2\" '$back_ip' --format '{{.Name}}'"
+    )
+    with pytest.raises(CourseError, match=r"\$front_ip is not set") as unset:
+        commands.expand("docker exec back1 ping $front_ip")
+    assert "front_ip=$(docker ...)" in unset.value.fix
+    assignment = "back_ip=$(docker inspect -f '{{.NetworkSettings.Networks.back.IPAddress}}' back1)"
+    assert commands.parse(assignment) == [
+        ["docker", "inspect", "-f", "{{.NetworkSettings.Networks.back.IPAddress}}", "back1"]
+    ]
