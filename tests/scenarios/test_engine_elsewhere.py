@@ -34,7 +34,9 @@ NOTEBOOKS = [
     "05_overlay_networks",
 ]
 PATHS = [f"notebooks/{name}.ipynb" for name in NOTEBOOKS]
-LABS = {"setup", "model", "types", "bridges", "redblue", "overlay"}
+LABS = {"setup", "model", "types", "bridges", "overlay"}  # what the helpers make, labelled
+# what the learner's typed commands make (%%docker cells): no label, known by name here
+TYPED = {"ubuntu1", "ubuntu2", "ubuntu3", "ubuntu4", "web1", "front1", "back1"}
 SENTINEL = "t-sentinel"
 
 
@@ -55,6 +57,7 @@ class CreatedLabs:
 
     def __init__(self, engine) -> None:
         self.labs: set[str] = set()
+        self.names: set[str] = set()
         self._engine = engine
         self._stream = engine.events(decode=True, filters={"type": "container", "event": "create"})
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -64,6 +67,7 @@ class CreatedLabs:
         try:
             for event in self._stream:
                 self.labs.add(event["Actor"]["Attributes"].get("course.lab"))
+                self.names.add(event["Actor"]["Attributes"].get("name"))
         except Exception:  # the stream ends with an error when stop() closes it
             pass
 
@@ -98,5 +102,5 @@ def test_every_notebook_passes_on_an_engine_reached_only_through_docker_host(rem
     )
     remote_labs, kernels_labs = on_remote.stop(), on_kernels.stop()
     assert done.returncode == 0, done.stdout[-6000:]
-    assert remote_labs >= LABS  # the work happened on the remote engine...
-    assert not kernels_labs & LABS  # ...and none of it on the kernel's own
+    assert remote_labs >= LABS and on_remote.names >= TYPED  # the work happened on the remote engine...
+    assert not kernels_labs & LABS and not on_kernels.names & TYPED  # ...and none of it on the kernel's own
