@@ -127,7 +127,7 @@ class Lab:
             )
         existing = self._find_network(name)
         if existing is not None:
-            self._require_ours("network", name, existing.attrs.get("Labels"))
+            self._require_ours("network", name, existing.attrs.get("Labels"), existing.id)
             attrs = existing.attrs
             have = {
                 "driver": attrs.get("Driver"),
@@ -173,7 +173,7 @@ class Lab:
         check_name("network", network)
         existing = find_container(self.engine, name)
         if existing is not None:
-            self._require_ours("container", name, existing.labels)
+            self._require_ours("container", name, existing.labels, existing.id)
             self._check_started_as(existing, network, publish, command)
             if existing.status != "running":
                 with self._running(["start", name], f"start container {name!r}"):
@@ -561,7 +561,7 @@ class Lab:
                 f"Create it first: lab.network({name!r})  # docker network create {name}",
             )
         if name not in BUILTIN_NETWORKS:
-            self._require_ours("network", name, net.attrs.get("Labels"))
+            self._require_ours("network", name, net.attrs.get("Labels"), net.id)
         return net
 
     def container(self, name: str) -> Container:
@@ -571,12 +571,13 @@ class Lab:
         """
         start = f"Start it first: lab.run({name!r}, network=...)  # docker run -d --name {name} ..."
         box = self._any_container(name, start)
-        self._require_ours("container", name, box.labels)
+        self._require_ours("container", name, box.labels, box.id)
         return box
 
-    def _require_ours(self, kind: str, name: str, labels: dict[str, str] | None) -> None:
+    def _require_ours(self, kind: str, name: str, labels: dict[str, str] | None, ident: str) -> None:
+        """The lab's own: its label, or made by one of its ``%%docker`` cells (its ID is in the record)."""
         found = owner(labels)
-        if found != self.name:
+        if found != self.name and ident not in adopted.load(self.name, self.engine_id).of(kind):
             raise ForeignResource(kind, name, found)
 
     @staticmethod
