@@ -32,7 +32,7 @@ from browsing import DIAGRAMS_JS, screenshot, wait_for_diagrams, watch
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from course.cleanup import remove_labelled
+from course.lab import Lab
 from course.names import LABEL
 from course.process import stop
 from course.waiting import TimedOut, until
@@ -99,11 +99,13 @@ def jupyterlab(engine, tmp_path_factory):
         stop(server, 30)
         log.close()
         # what a notebook stopped half-way left (the controls test stops before the lab's cleanup)
-        for lab in ("setup", "model", "types", "bridges", "redblue", "overlay"):
-            left = remove_labelled(engine, f"{LABEL}={lab}").left
+        # (the lab's own cleanup: its labelled resources, and what its %%docker cells made, by ID)
+        for name in ("setup", "model", "types", "bridges", "redblue", "overlay"):
+            lab = Lab(name)
+            left = lab.cleanup().left
             assert not left, left
-            assert not engine.containers.list(all=True, filters={"label": f"{LABEL}={lab}"})
-            assert not engine.networks.list(filters={"label": f"{LABEL}={lab}"})
+            assert lab.containers() == [] and lab.networks() == []
+            assert not engine.containers.list(all=True, filters={"label": f"{LABEL}={name}"})
 
 
 def _open(browser, jupyterlab, notebook: str):

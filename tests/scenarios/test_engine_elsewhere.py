@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from nested import failures
 
 from course.cluster import Cluster
 from course.engines.images import LAB_IMAGE
@@ -101,6 +102,6 @@ def test_every_notebook_passes_on_an_engine_reached_only_through_docker_host(rem
         text=True,
     )
     remote_labs, kernels_labs = on_remote.stop(), on_kernels.stop()
-    assert done.returncode == 0, done.stdout[-6000:]
+    assert done.returncode == 0, failures(done.stdout)
     assert remote_labs >= LABS and on_remote.names >= TYPED  # the work happened on the remote engine...
     assert not kernels_labs & LABS and not on_kernels.names & TYPED  # ...and none of it on the kernel's own

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from nested import failures
 
 from course import progress
 from course.cleanup import reset
@@ -88,7 +89,7 @@ def test_every_notebook_passes_on_an_engine_in_use_and_leaves_the_users_things_a
         capture_output=True,
         text=True,
     )
-    assert done.returncode == 0, done.stdout[-6000:]
+    assert done.returncode == 0, failures(done.stdout)
     assert users_things(engine) == before
     # every %%solution cell ran and passed its check: all exercises solved
     assert json.loads(solved.read_text())["exercises"].keys() == {

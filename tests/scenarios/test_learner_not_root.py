@@ -18,6 +18,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from nested import failures
 
 from course.engines import daemon
 from course.engines.node_image import NODE_IMAGE, build_node_image, dind_reference
@@ -178,7 +179,7 @@ def test_a_learner_in_the_docker_group_runs_every_notebook_and_gets_the_node_ima
         home, clone, PYTHONPATH=str(clone), COURSE_REGISTRY=address, COURSE_SOLUTIONS="1",
         COURSE_PROGRESS=str(home / "progress.json"),
     )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    assert done.returncode == 0, failures(done.stdout) + done.stderr[-2000:]
     # the engine has course/node again: the very image pushed to the registry, and no other name for it
     node = engine.images.get(NODE_IMAGE)
     assert node.id == pushed and node.tags == [NODE_IMAGE]
