@@ -117,10 +117,21 @@ def test_learners_are_walled_off_from_each_other_and_the_host_still_reaches_each
     web = ["-p", "8080:80", "--name", "bob-web", LAB_IMAGE, "httpd", "-f", "-p", "80", "-h", "/var/www"]
     assert _docker(bob_server, "run", "-d", *web)[0] == 0
     bob_ip = bob.address()
-    fetch = ["wget", "-q", "-T", "2", "-O", "-"]
-    assert bob_server.exec_run([*fetch, "http://127.0.0.1:8080/"]).output.startswith(b"hello")  # bob's own
+
+    def fetch(server, url: str, network: str) -> tuple[int, str]:
+        """wget in a lab container the learner's own engine runs, on ``host`` (their engine's and server's
+        namespace) or ``bridge`` (a container of theirs); busybox's wget -T crashes, so timeout bounds it."""
+        wget = ["timeout", "5", "wget", "-q", "-O", "-", url]
+        return _docker(server, "run", "--rm", "--network", network, LAB_IMAGE, *wget)
+
+    for network in ("host", "bridge"):  # bob reaches his own published port: from his namespace, a container
+        assert fetch(bob_server, f"http://{bob_ip}:8080/", network) == (0, "hello from the course lab image")
+    for network in ("host", "bridge"):  # ann does not: from her engine's namespace, or a container of hers
+        code, said = fetch(ann_server, f"http://{bob_ip}:8080/", network)
+        assert code != 0 and "hello" not in said, (network, said)
+    ping = ["ping", "-c", "1", "-W", "1"]
     for box in (ann_server, ann.container()):
-        assert box.exec_run(["ping", "-c", "1", "-W", "1", bob_ip]).exit_code != 0, box.name
-        assert box.exec_run([*fetch, f"http://{bob_ip}:8080/"]).exit_code != 0, box.name
+        assert box.exec_run([*ping, bob_ip]).exit_code == 1, box.name  # 1: no answer (not a crash)
+    assert ann.container().exec_run([*ping, ann.address()]).exit_code == 0  # and ping itself works
     with socket.create_connection((bob_ip, 8080), timeout=5):  # the host reaches bob, as the proxy does
         pass
