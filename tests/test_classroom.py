@@ -120,8 +120,9 @@ def test_learners_are_walled_off_from_each_other_and_the_host_still_reaches_each
 
     def fetch(server, url: str, network: str) -> tuple[int, str]:
         """wget in a lab container the learner's own engine runs, on ``host`` (their engine's and server's
-        namespace) or ``bridge`` (a container of theirs); busybox's wget -T crashes, so timeout bounds it."""
-        wget = ["timeout", "5", "wget", "-q", "-O", "-", url]
+        namespace) or ``bridge`` (a container of theirs). busybox's wget -T crashes, so timeout bounds it,
+        under sh that stays (the exit after it): as the container's PID 1, wget would ignore the kill."""
+        wget = ["sh", "-c", f"timeout 5 wget -q -O - {url}; exit $?"]
         return _docker(server, "run", "--rm", "--network", network, LAB_IMAGE, *wget)
 
     for network in ("host", "bridge"):  # bob reaches his own published port: from his namespace, a container
