@@ -23,10 +23,12 @@ container runs with broad capabilities (see ``course/engines/dind.py`` and the R
 from __future__ import annotations
 
 import io
+import ipaddress
 import re
 import tarfile
 from pathlib import Path
 
+import docker
 from docker.models.containers import Container
 
 from .. import progress
@@ -45,6 +47,10 @@ DOCKER_HOST = f"unix://{SOCKET_DIR}/docker.sock"
 HOME = "/home/learner"
 # Per learner engine: enough for notebook 05's three simulated hosts, not enough to starve the room.
 LIMITS = {"mem_limit": "3g", "nano_cpus": 1_000_000_000, "pids_limit": 4096}
+# learners' own networks on the host, and the nested engines' default bridge: apart from each other
+# and from the host's docker0 (172.17.0.0/16), where the hub's API listens
+LEARNER_RANGE = ipaddress.ip_network("10.210.0.0/16")
+NESTED_BIP = "172.18.0.1/16"
 _NAME = re.compile(r"[a-z][a-z0-9-]{0,30}")
 
 
@@ -97,7 +103,9 @@ class LearnerEngine:
                         "another learner name.",
                     )
             self._own_network()
-            argv = ["dockerd", "-H", DOCKER_HOST, "--dns", "127.0.0.1"]
+            # the nested default bridge takes 172.18.0.1/16: left to itself it would take 172.17.0.0/16,
+            # the host's docker0, where the hub's API listens, and the server could no longer reach it
+            argv = ["dockerd", "-H", DOCKER_HOST, "--dns", "127.0.0.1", "--bip", NESTED_BIP]
             box = start_engine_container(
                 self.host,
                 build_node_image(),
@@ -134,7 +142,10 @@ class LearnerEngine:
             found = self.host.networks.list(names=[self.network])
             mine = [n for n in found if n.name == self.network]
             if not mine:
-                self.host.networks.create(self.network, labels=self.labels)
+                ipam = docker.types.IPAMConfig(
+                    pool_configs=[docker.types.IPAMPool(subnet=self._free_subnet())]
+                )
+                self.host.networks.create(self.network, labels=self.labels, ipam=ipam)
                 return
         if (mine[0].attrs.get("Labels") or {}).get(CLASSROOM_LABEL) != self.learner:
             raise CourseError(
@@ -142,6 +153,22 @@ class LearnerEngine:
                 f"Remove it yourself if it is yours to remove (docker network rm {self.network}), or pick "
                 "another learner name.",
             )
+
+    def _free_subnet(self) -> str:
+        """A /24 of LEARNER_RANGE that no network of the host engine uses: never the nested engine's
+        172.18.0.0/16 nor the host's docker0."""
+        taken = [
+            ipaddress.ip_network(config["Subnet"])
+            for net in self.host.api.networks()
+            for config in (net.get("IPAM") or {}).get("Config") or []
+            if config.get("Subnet") and ":" not in config["Subnet"]
+        ]
+        for candidate in LEARNER_RANGE.subnets(new_prefix=24):
+            if not any(candidate.overlaps(t) for t in taken):
+                return str(candidate)
+        raise CourseError(
+            f"No free /24 left in {LEARNER_RANGE} for a learner.", "course classroom remove LEARNER..."
+        )
 
     def address(self) -> str:
         """The engine's (and its server's) address on the learner's own network: where the proxy goes."""
