@@ -35,7 +35,7 @@ NOTEBOOKS = [
     "05_overlay_networks",
 ]
 PATHS = [f"notebooks/{name}.ipynb" for name in NOTEBOOKS]
-LABS = {"setup", "model", "types", "bridges", "overlay"}  # what the helpers make, labelled
+LABS = {"setup", "model", "types", "overlay"}  # what the helpers make, labelled
 # what the learner's typed commands make (%%docker cells): no label, known by name here
 TYPED = {"ubuntu1", "ubuntu2", "ubuntu3", "ubuntu4", "web1", "front1", "back1"}
 SENTINEL = "t-sentinel"
