@@ -107,6 +107,7 @@ def _calls_as_the_lab_grows(lab, sizes: tuple[int, ...], measure) -> Iterator[tu
 
 
 @pytest.mark.integration
+@pytest.mark.one_engine  # counts the course's own API calls: the same on every engine
 def test_snapshot_api_calls_do_not_grow_with_containers(lab):
     counts = []
     for n, snap, calls in _calls_as_the_lab_grows(lab, (2, 50), snapshot):

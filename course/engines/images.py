@@ -27,6 +27,7 @@ BUSYBOX = Path("/bin/busybox")
 REQUIRED_TOOLS = ("sh", "ping", "ip", "nslookup", "wget", "nc", "httpd", "sleep")
 # PID 1 ignores SIGTERM unless it traps it: with the trap `docker stop` takes no 10 s.
 KEEPALIVE = ["/bin/sh", "-c", 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done']
+STANDARD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n"
 _GROUP = "root:x:0:\nnobody:x:65534:\n"
 
@@ -131,7 +132,9 @@ def build_lab_image(force: bool = False, busybox: Path = BUSYBOX) -> docker.mode
                 "registry: course images pull",
             )
     data, digest = lab_image_tar(busybox)
-    changes = ['CMD ["/bin/sh"]', "ENV PATH=/bin", f"LABEL {IMAGE_LABEL}=lab"]
+    # the usual PATH, so that `chroot /host iptables` in a --net=host helper finds the host's sbin tools
+    changes = ['CMD ["/bin/sh"]', f"ENV PATH={STANDARD_PATH}", f"LABEL {IMAGE_LABEL}=lab"]
+    digest = hashlib.sha256(f"{digest} {changes}".encode()).hexdigest()  # a new setting rebuilds it
     return import_rootfs(LAB_IMAGE, data, f"{IMAGE_LABEL}.busybox", digest, changes, force=force)
 
 
