@@ -88,6 +88,12 @@ def parse(cell: str) -> list[list[str]]:
     return [words(_assignment(line)[1]) for line in lines(cell)]
 
 
+def is_command(line: str) -> bool:
+    """Whether ``line`` is a command line of a ``%%docker`` cell: ``docker ...`` or ``NAME=$(docker ...)``."""
+    line = line.strip()
+    return line.startswith("docker ") or _ASSIGN.fullmatch(line) is not None
+
+
 def _assignment(line: str) -> tuple[str | None, str]:
     """``("back_ip", "docker inspect ...")`` for ``back_ip=$(docker inspect ...)``; else ``(None, line)``."""
     found = _ASSIGN.fullmatch(line)

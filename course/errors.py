@@ -107,7 +107,7 @@ def engine_call(what: str) -> Iterator[None]:
     try:
         yield
     except docker.errors.APIError as exc:
-        reason = str(exc.explanation or exc)
+        reason = str(exc.explanation or exc).rstrip(".")  # the sentence below ends it
         fix = "Read the engine's reason above; course doctor checks the usual causes."
         if "non-overlapping" in reason or "address pool" in reason.lower():
             fix = (

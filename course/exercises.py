@@ -89,17 +89,22 @@ def _given(answer: object, asked: str, hint: str) -> str | Feedback:
 
 
 @exercise("01.1")
-def subnet_of(lab: Lab, network: str, answer: object) -> Feedback:
-    """Exercise 01.1: the subnet the engine gave a network the learner created."""
+def subnet_of(lab: Lab, network: str, prediction: object) -> Feedback:
+    """Exercise 01.1: the learner's prediction of the subnet the engine gives a network they create.
+
+    The prediction is written before the network exists; the check compares it with what the engine
+    gave, and says why the engine chose that range when the prediction missed it."""
     hint = f"docker network inspect {network} shows it under IPAM.Config.Subnet."
     lab.asked[network] = "network"
     snap = snapshot(lab, everything=True)  # by name, whoever made it: a cell, or a terminal
     if network not in {n.name for n in snap.networks}:
-        return _unanswered(f"Create the network first: docker network create {network}.", hint)
-    if answer is None:
-        return _unanswered("Set `answer` to the subnet, as text, and run this cell again.", hint)
+        first = "" if prediction is not None else "Write your prediction first (set `prediction`), then "
+        create = f"create the network: docker network create {network}."
+        return _unanswered((first + create) if first else create.capitalize(), hint)
+    if prediction is None:
+        return _unanswered("Set `prediction` to the subnet you expected, as text, and run this again.", hint)
     real = ipaddress.ip_network(snap.network(network).subnet)
-    text = str(answer).strip()
+    text = str(prediction).strip()
     try:
         given = ipaddress.ip_interface(text)
     except ValueError:
@@ -113,17 +118,21 @@ def subnet_of(lab: Lab, network: str, answer: object) -> Feedback:
         return Feedback(
             False, f"{text} names an address in the range{gateway}; write the range from its first address."
         )
+    pools = (
+        "The engine hands out ranges from its default pools: 172.17-31.0.0/16 first, then 192.168.0.0/16 "
+        "cut into /20s, skipping those that networks use now."
+    )
     if given.network == real:
-        return Feedback(
-            True,
-            f"{network} got {real}. The engine hands out ranges from its default pools: 172.17-31.0.0/16 "
-            "first, then 192.168.0.0/16 cut into /20s, skipping those in use.",
-        )
+        return Feedback(True, f"{network} got {real}, as you predicted. {pools}")
     for other in snap.networks:
-        if other.subnet and ipaddress.ip_network(other.subnet) == given.network:
+        if other.name != network and other.subnet and ipaddress.ip_network(other.subnet) == given.network:
             whose = "docker0's, the default bridge's" if other.name == "bridge" else f"{other.name}'s"
-            return Feedback(False, f"{text} is {whose} subnet, not {network}'s. {hint}")
-    return Feedback(False, f"{text} is not the subnet of any network here. {hint}")
+            return Feedback(
+                False,
+                f"{network} got {real}, not {text}: {text} is {whose} subnet, and a range in use is skipped. "
+                f"{pools}",
+            )
+    return Feedback(False, f"{network} got {real}, not {text}. {pools} {hint}")
 
 
 @exercise("01.2")

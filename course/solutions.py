@@ -1,11 +1,11 @@
 """``%%solution``: a notebook cell that holds an exercise's solution.
 
-Its lines that start with ``docker`` run as a ``%%docker`` cell runs them (the real CLI, as typed);
-the others are Python (the check that the solution passes). It runs in the course's tests
-(``COURSE_SOLUTIONS=1``), proving that the solution passes its check, and not in a learner's Run All,
-which would otherwise solve the exercise for them. What it prints is not kept either, so no committed
-output gives a solution away. The cell's source is collapsed; a learner expands it to read it, and
-copies what they like into their own cell.
+Its command lines (``docker ...``, or ``NAME=$(docker ...)``) run as a ``%%docker`` cell runs them
+(the real CLI, as typed); the others are Python (the check that the solution passes). It runs in
+the course's tests (``COURSE_SOLUTIONS=1``), proving that the solution passes its check, and not in
+a learner's Run All, which would otherwise solve the exercise for them. What it prints is not kept
+either, so no committed output gives a solution away. The cell's source is collapsed; a learner
+expands it to read it, and copies what they like into their own cell.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _chunks(cell: str) -> list[tuple[bool, str]]:
     """The cell in runs of lines: docker commands (True), or Python (False), in order."""
     runs: list[tuple[bool, list[str]]] = []
     for line in cell.splitlines():
-        docker_line = line.startswith("docker ")
+        docker_line = commands.is_command(line)
         if runs and (runs[-1][0] == docker_line or not line.strip()):
             runs[-1][1].append(line)
         else:

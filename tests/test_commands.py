@@ -107,9 +107,9 @@ def test_docker_refusing_a_command_is_told_apart_from_a_program_that_exited_non_
 
 
 def test_a_solution_runs_its_docker_lines_as_commands_and_the_rest_as_python():
-    cell = "docker network connect blue ubuntu2\ndocker ps\n\nassert True\nx = 1\n"
+    cell = "docker network connect blue ubuntu2\nip=$(docker inspect -f '{{.Id}}' u2)\n\nassert True\nx = 1\n"
     assert solutions._chunks(cell) == [
-        (True, "docker network connect blue ubuntu2\ndocker ps\n\n"),
+        (True, "docker network connect blue ubuntu2\nip=$(docker inspect -f '{{.Id}}' u2)\n\n"),
         (False, "assert True\nx = 1\n"),
     ]
 

@@ -81,7 +81,9 @@ def test_progress_keeps_a_solved_exercise_solved_and_exports_one_file(tmp_path):
 
 @pytest.mark.integration
 def test_01_1_the_subnet_of_a_new_network(lab):
-    assert not exercises.subnet_of(lab, "t-exnet", "10.0.0.0/16").answered  # no such network yet
+    not_yet = exercises.subnet_of(lab, "t-exnet", "10.0.0.0/16")  # predicted; no such network yet
+    assert not not_yet.answered and "Create the network: docker network create t-exnet" in not_yet.message
+    assert "Write your prediction first" in exercises.subnet_of(lab, "t-exnet", None).message
     lab.network("t-exnet")
     real = snapshot(lab).network("t-exnet")
     assert exercises.subnet_of(lab, "t-exnet", real.subnet).ok
@@ -92,6 +94,8 @@ def test_01_1_the_subnet_of_a_new_network(lab):
     assert not no_prefix.ok and "give the range, with its /N" in no_prefix.message
     docker0 = exercises.subnet_of(lab, "t-exnet", snapshot(everything=True).network("bridge").subnet)
     assert not docker0.ok and "docker0's, the default bridge's" in docker0.message
+    missed = exercises.subnet_of(lab, "t-exnet", "10.99.0.0/16")
+    assert not missed.ok and f"got {real.subnet}, not 10.99.0.0/16" in missed.message
     assert "not an address range" in exercises.subnet_of(lab, "t-exnet", "ex-net").message
 
 

@@ -13,6 +13,8 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
+from course.commands import is_command
+
 ROOT = Path(__file__).resolve().parents[1]
 CONDA_NAMES = {"docker-py": "docker"}  # conda-forge name -> PyPI name
 
@@ -92,13 +94,14 @@ def _declared(project: dict, extra: str | None) -> set[str]:
 
 def _sources(path: Path) -> list[str]:
     """The Python in a file: a module, or a notebook's code cells without their magics, shell lines and
-    docker commands (a ``%%solution`` cell's other lines are Python; a ``%%docker`` cell has none)."""
+    docker command lines, ``NAME=$(docker ...)`` among them (a ``%%solution`` cell's other lines are
+    Python; a ``%%docker`` cell has none)."""
     if path.suffix == ".py":
         return [path.read_text()]
     cells = json.loads(path.read_text())["cells"]
     return [
         "\n".join(
-            "" if line.lstrip().startswith(("%", "!", "docker ")) else line
+            "" if line.lstrip().startswith(("%", "!")) or is_command(line) else line
             for line in "".join(c["source"]).splitlines()
         )
         for c in cells
