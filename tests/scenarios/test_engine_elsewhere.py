@@ -35,9 +35,9 @@ NOTEBOOKS = [
     "05_overlay_networks",
 ]
 PATHS = [f"notebooks/{name}.ipynb" for name in NOTEBOOKS]
-LABS = {"setup", "model", "types", "overlay"}  # what the helpers make, labelled
+LABS = {"setup", "overlay"}  # what the helpers make, labelled
 # what the learner's typed commands make (%%docker cells): no label, known by name here
-TYPED = {"ubuntu1", "ubuntu2", "ubuntu3", "ubuntu4", "web1", "front1", "back1"}
+TYPED = {"alpha", "beta", "on-bridge", "on-host", "on-none", "web1", "front1", "back1", "ubuntu1", "ubuntu4"}
 SENTINEL = "t-sentinel"
 
 
