@@ -1,6 +1,8 @@
-"""Removing what the course made, by label only: a lab's ``cleanup()`` and ``course reset``.
+"""What a lab owns on the engine, and removing it: a lab's ``cleanup()`` and ``course reset``.
 
-Everything the course creates carries ``course.lab=<lab>``; nothing without that label is ever removed.
+What the course creates carries ``course.lab=<lab>``; what a lab's ``%%docker`` cells create is recorded
+by ID (``adopted.py``). ``listed`` is the one place that answers "what is this lab's"; nothing else is
+ever removed.
 """
 
 from __future__ import annotations
@@ -44,9 +46,46 @@ class Removed:
         return "Removed " + ", ".join(parts) + "." + refused
 
 
+def listed(engine: docker.DockerClient, kind: str, label: str, also: Adopted | None = None) -> list:
+    """What a lab has on the engine now, of one ``kind`` (``container`` or ``network``): what carries
+    ``label``, and what ``also`` names by ID (what its ``%%docker`` cells made), each once.
+
+    Similar to ``docker ps -a --filter label=LABEL`` plus ``docker ps -a --filter id=ID ...`` (or the
+    same with ``docker network ls``). The one place the course answers "what is this lab's"."""
+    found = _by_id(_listing(engine, kind, {"label": label}))
+    found |= _by_id(by_id(engine, kind, [i for i in (also.of(kind) if also else []) if i not in found]))
+    return list(found.values())
+
+
+def by_id(engine: docker.DockerClient, kind: str, ids: list[str]) -> list:
+    """The containers or networks with exactly these IDs that are still there (one listing; an ID
+    filter matches prefixes, so only the exact IDs are kept)."""
+    return [m for m in _listing(engine, kind, {"id": ids}) if m.id in ids] if ids else []
+
+
+def _listing(engine: docker.DockerClient, kind: str, filters: dict) -> list:
+    if kind == "container":
+        return engine.containers.list(all=True, sparse=True, filters=filters)
+    return engine.networks.list(filters=filters)
+
+
+def name_of(item) -> str:
+    """A listed container's or network's name (a sparse container's is in its ``Names``)."""
+    names = item.attrs.get("Names")
+    return names[0].lstrip("/") if names else item.name
+
+
 def remove_labelled(engine: docker.DockerClient, label: str, also: Adopted | None = None) -> Removed:
     """Remove containers, then networks, then volumes carrying ``label`` (``key`` or ``key=value``),
-    and those ``also`` names by ID: what a lab's cells created with the docker CLI.
+    and those ``also`` names by ID: what a lab's cells created with the docker CLI."""
+    return remove(
+        engine, listed(engine, "container", label, also), listed(engine, "network", label, also), label, also
+    )
+
+
+def remove(engine: docker.DockerClient, boxes: list, nets: list, label: str, also: Adopted | None) -> Removed:
+    """Remove ``boxes``, then ``nets`` (as ``listed`` gave them), then the volumes carrying ``label`` or
+    recorded in ``also``.
 
     Always goes to the end: what is already gone (removed meanwhile, or auto-removed) is fine, and
     what the engine refuses to remove is reported in ``Removed.left`` instead of stopping the rest.
@@ -54,7 +93,7 @@ def remove_labelled(engine: docker.DockerClient, label: str, also: Adopted | Non
     also = also or Adopted("")
     left: list[str] = []
 
-    def remove(kind: str, name: str, action: Callable[[], object]) -> bool:
+    def gone(kind: str, name: str, action: Callable[[], object]) -> bool:
         try:
             action()
         except docker.errors.NotFound:
@@ -64,28 +103,19 @@ def remove_labelled(engine: docker.DockerClient, label: str, also: Adopted | Non
             return False
         return True
 
-    boxes = _by_id(engine.containers.list(all=True, sparse=True, filters={"label": label}))
-    if also.of("container"):
-        boxes |= _by_id(engine.containers.list(all=True, sparse=True, filters={"id": also.of("container")}))
-    boxes = list(boxes.values())
-    names = {c.id: c.attrs["Names"][0].lstrip("/") for c in boxes}
-    gone = parallel(lambda c: remove("container", names[c.id], lambda: c.remove(force=True, v=True)), boxes)
-    nets = _by_id(engine.networks.list(filters={"label": label}))
-    if also.of("network"):
-        nets |= _by_id(
-            n for n in engine.networks.list(filters={"id": also.of("network")}) if n.id in also.of("network")
-        )
-    nets = list(nets.values())
-    nets_gone = parallel(lambda n: remove("network", n.name, lambda: _remove_network(n)), nets)
+    boxes_gone = parallel(
+        lambda c: gone("container", name_of(c), lambda: c.remove(force=True, v=True)), boxes
+    )
+    nets_gone = parallel(lambda n: gone("network", n.name, lambda: _remove_network(n)), nets)
     vols = engine.volumes.list(filters={"label": label})
     if also.of("volume"):  # a name, and the creation time it had: not a later volume of the same name
         made = also.volumes()
         vols += [
             v for v in engine.volumes.list() if made.get(v.name) == v.attrs.get("CreatedAt") and v not in vols
         ]
-    vols_gone = [remove("volume", v.name, lambda v=v: v.remove(force=True)) for v in vols]
+    vols_gone = [gone("volume", v.name, lambda v=v: v.remove(force=True)) for v in vols]
     return Removed(
-        tuple(sorted(names[c.id] for c, ok in zip(boxes, gone, strict=True) if ok)),
+        tuple(sorted(name_of(c) for c, ok in zip(boxes, boxes_gone, strict=True) if ok)),
         tuple(sorted(n.name for n, ok in zip(nets, nets_gone, strict=True) if ok)),
         tuple(sorted(v.name for v, ok in zip(vols, vols_gone, strict=True) if ok)),
         tuple(sorted(left)),

@@ -22,7 +22,7 @@ from docker.models.containers import Container
 from docker.models.networks import Network
 
 from . import adopted, commands, interfaces
-from .cleanup import Removed, remove_labelled
+from .cleanup import Removed, listed, name_of, remove
 from .engines import streams
 from .engines.client import cli_flags, client
 from .engines.images import KEEPALIVE, LAB_IMAGE, require_lab_image
@@ -383,20 +383,20 @@ class Lab:
     def containers(self) -> list[str]:
         """Names of this lab's containers: ``docker ps -a --filter label=course.lab=NAME``, and those
         its ``%%docker`` cells created (kept by ID)."""
-        found = self.engine.containers.list(all=True, sparse=True, filters={"label": f"{LABEL}={self.name}"})
-        ids = adopted.load(self.name, self.engine_id).of("container")
-        if ids:
-            found += self.engine.containers.list(all=True, sparse=True, filters={"id": ids})
-        return sorted({c.attrs["Names"][0].lstrip("/") for c in found})
+        return sorted(name_of(c) for c in listed(self.engine, "container", self._label, self._made()))
 
     def networks(self) -> list[str]:
         """Names of this lab's networks: ``docker network ls --filter label=course.lab=NAME``, and those
         its ``%%docker`` cells created (kept by ID)."""
-        found = self.engine.networks.list(filters={"label": f"{LABEL}={self.name}"})
-        ids = adopted.load(self.name, self.engine_id).of("network")
-        if ids:
-            found += [n for n in self.engine.networks.list(filters={"id": ids}) if n.id in ids]
-        return sorted({n.name for n in found})
+        return sorted(n.name for n in listed(self.engine, "network", self._label, self._made()))
+
+    @property
+    def _label(self) -> str:
+        return f"{LABEL}={self.name}"
+
+    def _made(self) -> adopted.Adopted:
+        """What this lab's ``%%docker`` cells made, by ID."""
+        return adopted.load(self.name, self.engine_id)
 
     # --- removing ---------------------------------------------------------------
 
@@ -407,46 +407,39 @@ class Lab:
         ``docker network rm $(docker network ls -q --filter label=course.lab=NAME)``, then ``docker rm -f``
         and ``docker network rm`` of what the lab's ``%%docker`` cells made (by ID; named here).
         """
-        label = f"{LABEL}={self.name}"
         docker_ = self._docker()
-        for listing, remove in (
+        for listing, remove_ in (
             ("ps -aq", "rm -f"),
             ("network ls -q", "network rm"),
             ("volume ls -q", "volume rm"),
         ):
-            self._did_line(f"{docker_} {listing} --filter label={label} | xargs -r {docker_} {remove}")
-        record = adopted.load(self.name, self.engine_id)
-        for remove, names in self._typed(record).items():
+            self._did_line(f"{docker_} {listing} --filter label={self._label} | xargs -r {docker_} {remove_}")
+        record = self._made()
+        boxes = listed(self.engine, "container", self._label, record)
+        nets = listed(self.engine, "network", self._label, record)
+        typed = {  # what the lab's %%docker cells made, by the command that removes it
+            "rm -f": sorted(name_of(c) for c in boxes if c.id in record.of("container")),
+            "network rm": sorted(n.name for n in nets if n.id in record.of("network")),
+        }
+        for remove_, names in typed.items():
             if names:
-                self._did_line(f"{docker_} {remove} {' '.join(names)}")
-        removed = remove_labelled(self.engine, label, record)
+                self._did_line(f"{docker_} {remove_} {' '.join(names)}")
+        removed = remove(self.engine, boxes, nets, self._label, record)
         if not removed.left:
             adopted.forget(self.name, self.engine_id)
         return replace(removed, yours=self._yours())
 
-    def _typed(self, record: adopted.Adopted) -> dict[str, list[str]]:
-        """The names of what the lab's ``%%docker`` cells made and is still there, by the command that
-        removes them."""
-        boxes, nets = record.of("container"), record.of("network")
-        found_boxes = (
-            self.engine.containers.list(all=True, sparse=True, filters={"id": boxes}) if boxes else []
-        )
-        found_nets = self.engine.networks.list(filters={"id": nets}) if nets else []
-        return {
-            "rm -f": sorted(b.attrs["Names"][0].lstrip("/") for b in found_boxes),
-            "network rm": sorted(n.name for n in found_nets if n.id in nets),
-        }
-
     def _yours(self) -> tuple[str, ...]:
         """``docker rm``/``docker network rm`` for what an exercise named and the learner made outside the
         course's cells (in a terminal): theirs to remove, so the cleanup only says how."""
-        commands_ = []
-        for name, kind in sorted(self.asked.items()):
-            if kind == "container" and find_container(self.engine, name) is not None:
-                commands_.append(f"docker rm -f {name}")
-            if kind == "network" and any(n.name == name for n in self.engine.networks.list(names=[name])):
-                commands_.append(f"docker network rm {name}")
-        return tuple(commands_)
+        asked = sorted(self.asked.items())
+        boxes = {name_of(c) for c in self.engine.containers.list(all=True, sparse=True)} if asked else set()
+        nets = {n.name for n in self.engine.networks.list()} if asked else set()
+        return tuple(
+            f"docker rm -f {name}" if kind == "container" else f"docker network rm {name}"
+            for name, kind in asked
+            if name in (boxes if kind == "container" else nets)
+        )
 
     # --- the docker commands it stands for -----------------------------------------
 

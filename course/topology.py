@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import adopted
+from .cleanup import by_id
 from .engines.client import client
 from .lab import Lab
 from .names import LABEL
@@ -159,21 +160,23 @@ def snapshot(
     if isinstance(lab, Lab):
         host = host or lab.host
         lab = lab.name
-    api = client(host).api
+    engine = client(host)
+    api = engine.api
     label = None if everything else (f"{LABEL}={lab}" if lab else LABEL)
     filters = {"label": label} if label else {}
     info = api.info()
     raw_boxes = api.containers(all=True, filters=filters)
     raw_nets = api.networks()
     if lab and not everything:  # and what the lab's %%docker cells created, known by ID: one call more
-        raw_boxes, raw_nets = _with_adopted(api, adopted.load(lab, info.get("ID", "")), raw_boxes, raw_nets)
+        record = adopted.load(lab, info.get("ID", ""))
+        raw_boxes, raw_nets = _with_adopted(engine, record, raw_boxes, raw_nets)
     swarm = info.get("Swarm", {})
     want_nodes = everything if nodes is None else nodes
     raw_nodes = api.nodes() if want_nodes and swarm.get("ControlAvailable") else []
     return build(info, raw_nets, raw_boxes, raw_nodes, label)
 
 
-def _with_adopted(api, record: adopted.Adopted, raw_boxes: list, raw_nets: list) -> tuple[list, list]:
+def _with_adopted(engine, record: adopted.Adopted, raw_boxes: list, raw_nets: list) -> tuple[list, list]:
     """The raw answers with the lab's adopted containers and networks marked as the lab's own."""
     lab = record.lab
 
@@ -181,11 +184,8 @@ def _with_adopted(api, record: adopted.Adopted, raw_boxes: list, raw_nets: list)
         return {**raw, "Labels": {**(raw.get("Labels") or {}), LABEL: lab}}
 
     have = {b["Id"] for b in raw_boxes}
-    ids = [i for i in record.of("container") if i not in have]
-    if ids:
-        raw_boxes = raw_boxes + [
-            mark(b) for b in api.containers(all=True, filters={"id": ids}) if b["Id"] in ids
-        ]
+    missing = [i for i in record.of("container") if i not in have]
+    raw_boxes = raw_boxes + [mark(c.attrs) for c in by_id(engine, "container", missing)]
     nets = set(record.of("network"))
     return raw_boxes, [mark(n) if n["Id"] in nets else n for n in raw_nets]
 
