@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from . import progress
 from .hostview import host_interfaces, veth_peer
-from .lab import Lab
+from .lab import Lab, find_container
 from .reachability import probe, reachability
 from .topology import snapshot
 from .waiting import TimedOut, until
@@ -138,7 +138,10 @@ def subnet_of(lab: Lab, network: str, prediction: object) -> Feedback:
 @exercise("01.2")
 def veth_peer_of(lab: Lab, container: str, answer: object) -> Feedback:
     """Exercise 01.2: the host interface that is the other end of ``container``'s eth0."""
-    hint = f"in {container}, /sys/class/net/eth0/iflink (or the N of eth0@ifN) is the index of the other end."
+    hint = (
+        f"in {container}, /sys/class/net/eth0/iflink (or the N of eth0@ifN) is the index N of the other "
+        "end; in docker run --rm --net=host course/lab ip -o link, the line that starts with N: names it."
+    )
     if answer is None:
         return _unanswered("Set `answer` to the name of a host interface and run this cell again.", hint)
     eth0 = next((i for i in lab.interfaces(container) if i.name == "eth0"), None)
@@ -146,7 +149,12 @@ def veth_peer_of(lab: Lab, container: str, answer: object) -> Feedback:
         return Feedback(False, f"{container} has no eth0 (on host or none?). Start it on a bridge network.")
     host = host_interfaces(lab.host)
     peer = veth_peer(eth0, host)
-    name = re.sub(r"@\S*$", "", str(answer).strip())  # as `ip link` prints it: vethXXXX@if12
+    # as `ip link` prints it: vethXXXX@if12, or its whole line: "15: vethXXXX@if12: <BROADCAST,..."
+    text = re.sub(r"^\d+:\s*(?=\S)", "", str(answer).strip())
+    name = re.sub(r"(@\S*|:)$", "", text.split()[0] if text else "")
+    if name.isdigit():
+        said = "the index of the other end" if int(name) == peer.index else "an interface index"
+        return Feedback(False, f"{name} is {said}; the answer is the name on the host's line {name}: ...")
     if name == peer.name:
         return Feedback(
             True, f"{peer.name} (index {peer.index}) is {container}'s cable, plugged into {peer.master}."
@@ -172,20 +180,23 @@ _OTHER_TYPES = {
     "bridge": "a container on bridge gets eth0 as well, one end of a veth pair",
     "default": "the default network is bridge, which gives a container eth0 as well",
     "overlay": "a container on an overlay gets eth0 (and eth1 on docker_gwbridge)",
-    "null": "null is the name of the driver behind it; docker run --network takes the network's name",
 }
 
 
 @exercise("02.1")
 def network_without_eth0(answer: object) -> Feedback:
     """Exercise 02.1: the network type whose containers have only a loopback interface."""
-    hint = "run `ip addr` in a container of each type and count the interfaces."
+    hint = "list /sys/class/net in a container of each type and count the interfaces."
     text = _given(answer, "a network type", hint)
     if isinstance(text, Feedback):
         return text
     text = re.sub(r"^(--network|--net)[= ]", "", text).strip("'\" ")
     if text == "none":
         return Feedback(True, "--network none gives a container its own namespace with only lo.")
+    if text == "null":
+        return Feedback(
+            False, "Close: null is the driver of that network; docker run --network takes the network's name."
+        )
     if text in _OTHER_TYPES:
         return Feedback(False, f"Not {text}: {_OTHER_TYPES[text]}.")
     return Feedback(
@@ -218,18 +229,31 @@ def host_network_shares_stack(lab: Lab, container: str) -> Feedback:
             f"There is no container {container!r} on the engine yet.",
             "which network gives a container the host's own stack? docker run --network names it.",
         )
-    if "host" not in boxes:
-        on = ", ".join(sorted(boxes)) or "no network"
+    again = f"Remove it (docker rm -f {container}) and start it again"
+    box = find_container(lab.engine, container)
+    if box is not None and box.status != "running":
         return Feedback(
-            False, f"{container} is on {on}, which gives it a namespace of its own. Start it again."
+            False,
+            f"{container} has {box.status}: its command ended, so there is nothing to look into. {again} "
+            "with -itd, so that its shell keeps running.",
         )
+    mode = box.attrs["HostConfig"]["NetworkMode"] if box is not None else ""
+    if "host" not in boxes and not mode.startswith("container:"):
+        on = ", ".join(sorted(boxes)) or "no network"
+        return Feedback(False, f"{container} is on {on}, which gives it a namespace of its own. {again}.")
     inside = {i.name for i in lab.interfaces(container)}
     on_host = {i.name for i in host_interfaces(lab.host)}
+    if inside == on_host and mode.startswith("container:"):
+        return Feedback(
+            True,
+            f"{container} shares the namespace of a container on host, which is the host's: it sees the "
+            "host's own interfaces. --network host says the same directly.",
+        )
     if inside == on_host:
         return Feedback(True, f"{container} sees the host's own interfaces, docker0 among them.")
-    return Feedback(
-        False, f"{container} is on host but its interfaces differ from the host's: is it running?"
-    )
+    if mode.startswith("container:"):
+        return Feedback(False, f"{container} shares another container's namespace, not the host's. {again}.")
+    return Feedback(False, f"{container} is on host but its interfaces differ from the host's.")
 
 
 # --- 03 and 04 · bridges and the red/blue lab -----------------------------------------------------------

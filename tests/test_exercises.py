@@ -26,7 +26,7 @@ def test_02_1_accepts_none_in_every_form(right):
 @pytest.mark.parametrize(
     ("wrong", "says"),
     [
-        ("null", "null is the name of the driver behind it"),
+        ("null", "null is the driver of that network"),
         ("host", "sees every interface of the host"),
         ("bridge", "gets eth0 as well"),
         ("macvlan", "not one of the network types here"),
@@ -113,6 +113,10 @@ def test_01_2_the_host_end_of_a_veth_pair(lab):
     assert "own end, inside it" in exercises.veth_peer_of(lab, "t-beta", "eth0").message
     assert "not a veth" in exercises.veth_peer_of(lab, "t-beta", "docker0").message
     assert "no interface called 'vethnope'" in exercises.veth_peer_of(lab, "t-beta", "vethnope").message
+    index = exercises.veth_peer_of(lab, "t-beta", str(peer.index))  # the number, not the name
+    assert not index.ok and "the index of the other end; the answer is the name" in index.message
+    line = f"{peer.index}: {peer.name}@if{eth0.index}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500"
+    assert exercises.veth_peer_of(lab, "t-beta", line).ok  # the whole line of ip -o link, pasted
 
 
 @pytest.mark.integration

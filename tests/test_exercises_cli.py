@@ -67,8 +67,21 @@ def test_02_2_the_host_network_by_the_cli_and_the_missing_name(lab, terminal):
         assert "Run it again with --name t-cli-host" in unnamed.message
     finally:
         subprocess.run(["docker", "rm", "-f", made], capture_output=True, check=True)
+    terminal("docker run --network host --name t-cli-host course/lab ls /sys/class/net")  # and it exits
+    exited = exercises.host_network_shares_stack(lab, "t-cli-host")
+    assert not exited.ok and "has exited: its command ended" in exited.message
+    assert "docker rm -f t-cli-host" in exited.message and "-itd" in exited.message
+    terminal("docker rm -f t-cli-host")
     terminal("docker run -d --network host --name t-cli-host course/lab sleep 600")
     assert exercises.host_network_shares_stack(lab, "t-cli-host").ok
+    terminal("docker run -d --network container:t-cli-host --name t-cli-shared course/lab sleep 600")
+    shared = exercises.host_network_shares_stack(lab, "t-cli-shared")
+    assert shared.ok and "--network host says the same directly" in shared.message
+    terminal("docker rm -f t-cli-shared")
+    terminal("docker run -d --name t-cli-box course/lab sleep 600")
+    terminal("docker run -d --network container:t-cli-box --name t-cli-shared course/lab sleep 600")
+    elsewhere = exercises.host_network_shares_stack(lab, "t-cli-shared")
+    assert not elsewhere.ok and "shares another container's namespace, not the host's" in elsewhere.message
 
 
 def test_03_web1_reaches_web2_with_the_cli_and_the_default_bridge_says_why_not(lab, terminal):
