@@ -284,9 +284,41 @@ def _reach(lab: Lab, src: str, dst: str) -> Feedback:
 
 
 @exercise("03.1")
-def web1_reaches_web2(lab: Lab) -> Feedback:
-    """Exercise 03.1: web1 reaches web2 by name (both were on the default bridge)."""
-    return _reach(lab, "web1", "web2")
+def web1_reaches_web2(lab: Lab, prediction: object) -> Feedback:
+    """Exercise 03.1: web1 reaches web2 by name (both were on the default bridge), and the learner's
+    prediction, made before their commands, of which of web2's addresses the name gives: ``"bridge"``
+    (its address on the default bridge) or ``"new"`` (on the network they create)."""
+    reached = _reach(lab, "web1", "web2")
+    if not reached.ok:
+        return reached
+    if prediction is None:
+        return _unanswered(
+            "web1 reaches web2 by name. Set `prediction` to the address you expected, then check again.",
+            '"bridge" or "new".',
+        )
+    said = str(prediction).strip().strip("'\"").lower()
+    snap = snapshot(lab, everything=True)
+    resolved = lab.resolve("web1", "web2")
+    on = next(
+        (net for net, ep in snap.endpoints_of("web2").items() if ep.ip and ep.ip.split("/")[0] == resolved),
+        "",
+    )
+    expected_new = on != "bridge"
+    if said in ("bridge", "default", "docker0"):
+        guessed_new = False
+    elif said in ("new", on, "user-defined", "mine"):
+        guessed_new = True
+    else:
+        return Feedback(
+            False, f'{prediction!r} is neither "bridge" nor "new". Hint: the name gave {resolved}.'
+        )
+    why = (
+        f"web2 resolves to {resolved}, its address on {on}: the embedded DNS answers only on user-defined "
+        "networks, with the address on the network the two share; the default bridge has no DNS at all."
+    )
+    if guessed_new == expected_new:
+        return Feedback(True, f"As you predicted: {why}")
+    return Feedback(False, f"Your prediction missed: {why}")
 
 
 @exercise("03.2")

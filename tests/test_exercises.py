@@ -136,14 +136,19 @@ def test_02_2_a_container_on_the_host_network(lab):
 @pytest.mark.integration
 def test_03_reaching_by_name_and_with_the_networks_there_are(lab):
     lab.run_many({"web1": "bridge", "web2": "bridge"})
-    on_default = exercises.web1_reaches_web2(lab)
+    on_default = exercises.web1_reaches_web2(lab, "new")
     assert not on_default.ok and "the default bridge has no embedded DNS" in on_default.message
     lab.network("t-webnet")
     lab.connect("web1", "t-webnet")
-    one_side = exercises.web1_reaches_web2(lab)  # they still share only the default bridge
+    one_side = exercises.web1_reaches_web2(lab, "new")  # they still share only the default bridge
     assert not one_side.ok and "the default bridge has no embedded DNS" in one_side.message
     lab.connect("web2", "t-webnet")
-    assert exercises.web1_reaches_web2(lab).ok
+    assert not exercises.web1_reaches_web2(lab, None).answered  # reached, but no prediction yet
+    missed = exercises.web1_reaches_web2(lab, "bridge")
+    assert not missed.ok and "Your prediction missed: web2 resolves to" in missed.message
+    assert "its address on t-webnet" in missed.message
+    assert "neither" in exercises.web1_reaches_web2(lab, "eth0").message
+    assert exercises.web1_reaches_web2(lab, "new").ok and exercises.web1_reaches_web2(lab, "t-webnet").ok
     lab.network("front")
     lab.network("back")
     lab.run_many({"front1": "front", "back1": "back"})

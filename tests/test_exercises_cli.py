@@ -87,13 +87,13 @@ def test_02_2_the_host_network_by_the_cli_and_the_missing_name(lab, terminal):
 def test_03_web1_reaches_web2_with_the_cli_and_the_default_bridge_says_why_not(lab, terminal):
     terminal("docker run -itd --name web1 course/lab")  # on the default bridge, as docker run puts them
     terminal("docker run -itd --name web2 course/lab")
-    default = exercises.web1_reaches_web2(lab)
+    default = exercises.web1_reaches_web2(lab, "bridge")
     assert not default.ok and "the default bridge has no embedded DNS" in default.message
     assert "Put both on a network you create" in default.message
     terminal("docker network create t-cli-webnet")
     terminal("docker network connect t-cli-webnet web1")
     terminal("docker network connect t-cli-webnet web2")
-    assert exercises.web1_reaches_web2(lab).ok
+    assert exercises.web1_reaches_web2(lab, "new").ok
 
 
 def test_04_2_connect_with_the_cli_and_the_wrong_network_or_container(lab, terminal):
