@@ -37,7 +37,7 @@ NOTEBOOKS = [
 PATHS = [f"notebooks/{name}.ipynb" for name in NOTEBOOKS]
 LABS = {"overlay"}  # what the helpers make, labelled: 05's simulated hosts
 # what the learner's typed commands make (%%docker cells): no label, known by name here
-TYPED = {"hello", "alpha", "beta", "on-bridge", "sidecar", "web1", "search1", "vault1", "back1", "ubuntu1", "ubuntu4"}
+TYPED = {"hello", "alpha", "beta", "on-bridge", "sidecar", "web1", "search1", "vault1", "ubuntu1", "ubuntu4"}
 SENTINEL = "t-sentinel"
 
 
