@@ -149,8 +149,10 @@ class Cluster:
         raise CourseError(f"No node {name!r} in this cluster.", f"Its nodes are {', '.join(self.names)}.")
 
     def lab_on(self, name: str) -> Lab:
-        """A Lab on one node's engine: ``cluster.lab_on("node1").run(...)`` is ``docker -H node1 run ...``."""
-        return Lab(self.lab.name, host=self.node(name).url)
+        """A Lab on one node's engine: ``cluster.lab_on("node1").run(...)`` is ``docker -H node1 run ...``.
+        The node is the course's, so what a learner typed there (``docker exec overlay-node1 docker run
+        ...``) is the lab's too."""
+        return Lab(self.lab.name, host=self.node(name).url, whole_engine=True)
 
     def docker_command(self, name: str, *args: str) -> str:
         """The ``docker`` command line for a node's engine: ``docker_command("node1", "ps")``."""

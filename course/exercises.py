@@ -420,9 +420,8 @@ def reached_across_hosts(cluster: Cluster, src: str, on: str) -> Feedback:
     with here.muted(), there.muted():
         names = there.containers()
         if not names:
-            return _unanswered(
-                f"No container of this lab runs on {on} yet.", f"start one there: a Lab on {on}."
-            )
+            start = f"docker exec {cluster.container_name(on)} docker run -itd --net=NETWORK --name NAME"
+            return _unanswered(f"No container runs on {on} yet.", f"{start} course/lab starts one there.")
         shared = set(snapshot(here).endpoints_of(src))
         for name in names:
             nets = set(snapshot(there).endpoints_of(name))

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 DNS_OPTIONS = ["timeout:1", "attempts:1"]
 # How ``cleanup()`` reads as docker commands: list by label, then remove.
 _CLEANUP = (("ps -aq", "rm -f"), ("network ls -q", "network rm"), ("volume ls -q", "volume rm"))
+SWARM_TASK = "com.docker.swarm.task.id"  # the label of a swarm service's task containers
 _IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
 
 
@@ -68,9 +69,14 @@ class Lab:
             lab.run("ubuntu1", network="red")  # docker run -d --net=red --name ubuntu1 course/lab
     """
 
-    def __init__(self, name: str, host: str | None = None, *, echo: bool = False) -> None:
+    def __init__(
+        self, name: str, host: str | None = None, *, echo: bool = False, whole_engine: bool = False
+    ) -> None:
         self.name = check_name("lab", name)
         self.host = host
+        # an engine the course made itself (a simulated host's): everything on it is the course's, what
+        # the learner typed there too, so the lab may read any of it (a swarm's task containers aside)
+        self.whole_engine = whole_engine
         self.labels = {LABEL: self.name}
         self.echo = echo  # print each docker command as it runs (the notebooks switch it on)
         self.history: list[Command] = []
@@ -382,7 +388,11 @@ class Lab:
 
     def containers(self) -> list[str]:
         """Names of this lab's containers: ``docker ps -a --filter label=course.lab=NAME``, and those
-        its ``%%docker`` cells created (kept by ID)."""
+        its ``%%docker`` cells created (kept by ID); on a whole engine, every container but a swarm
+        service's tasks."""
+        if self.whole_engine:
+            boxes = self.engine.containers.list(all=True, sparse=True)
+            return sorted(name_of(c) for c in boxes if SWARM_TASK not in (c.attrs.get("Labels") or {}))
         return sorted(name_of(c) for c in listed(self.engine, "container", self._label, self._made()))
 
     def networks(self) -> list[str]:
@@ -570,6 +580,8 @@ class Lab:
     def _require_ours(self, kind: str, name: str, labels: dict[str, str] | None, ident: str) -> None:
         """The lab's own: its label, or made by one of its ``%%docker`` cells (its ID is in the record)."""
         found = owner(labels)
+        if self.whole_engine and SWARM_TASK not in (labels or {}):
+            return
         if found != self.name and ident not in adopted.load(self.name, self.engine_id).of(kind):
             raise ForeignResource(kind, name, found)
 

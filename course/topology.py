@@ -159,6 +159,7 @@ def snapshot(
     """
     if isinstance(lab, Lab):
         host = host or lab.host
+        everything = everything or lab.whole_engine  # a simulated host's engine: all of it is the lab's
         lab = lab.name
     engine = client(host)
     api = engine.api

@@ -15,7 +15,7 @@ import sys
 import docker
 import pytest
 
-from course import underlay
+from course import exercises, underlay
 from course.capture import capture
 from course.cluster import Cluster
 from course.diagram import draw_cluster
@@ -51,6 +51,21 @@ def test_nodes_are_hosts_with_their_own_names_addresses_and_kernel(cluster):
     assert cluster.node("node2").engine.info()["Name"] == "node2"  # node2's own engine answers as node2
     major, minor = map(int, cluster.kernel("node1").split(".")[:2])
     assert (major, minor) >= (3, 16)
+
+
+def test_05_2_a_container_typed_on_node2_is_checked_and_a_wrong_one_says_why(cluster):
+    def typed(*argv: str) -> None:  # as a %%docker cell runs it: the docker CLI inside node2
+        node2 = cluster.container_name("node2")
+        subprocess.run(["docker", "exec", node2, "docker", *argv], check=True, capture_output=True)
+
+    assert not exercises.reached_across_hosts(cluster, "t-c1", "node2").answered  # nothing there yet
+    typed("run", "-itd", "--name", "t-lonely", "course/lab")  # on node2's default bridge
+    wrong = exercises.reached_across_hosts(cluster, "t-c1", "node2")
+    assert not wrong.ok and "cannot reach t-lonely by name" in wrong.message and "t-ov" in wrong.message
+    typed("run", "-itd", "--net=t-ov", "--name", "t-c2", "course/lab")
+    right = exercises.reached_across_hosts(cluster, "t-c1", "node2")
+    assert right.ok and "reaches t-c2 on node2" in right.message
+    typed("rm", "-f", "t-lonely", "t-c2")
 
 
 def test_overlay_ports_answer_between_nodes(cluster):

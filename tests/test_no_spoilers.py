@@ -17,7 +17,7 @@ SOLUTIONS = {
     "03.2": ["network connect back front1", "attach one of them to the other's network"],
     "04.1": ["{s, d} <= red or {s, d} <= blue"],
     "04.2": ["network connect blue ubuntu2", "connect ubuntu2 to blue"],
-    "05.2": ['on2.run("c2"', "--name c2"],
+    "05.2": ['on2.run("c2"', "--name c2", "overlay-node2 docker run -itd --net=ov"],
 }
 
 
