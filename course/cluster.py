@@ -253,7 +253,8 @@ class Cluster:
         """Read the host's view (nodes on the underlay) and each node's engine, for ``draw_cluster``."""
         return ClusterSnapshot(
             snapshot(self.lab),
-            {node.name: snapshot(self.lab.name, host=node.url, nodes=True) for node in self.nodes},
+            # each node whole (the course made it): the overlays on it, typed there or made by a helper
+            {node.name: snapshot(host=node.url, everything=True).overlays() for node in self.nodes},
             {node.name: self.container_name(node.name) for node in self.nodes},  # node1 is overlay-node1
         )
 

@@ -108,6 +108,16 @@ class Snapshot:
         """Names of the containers attached to ``network``."""
         return sorted(e.container for e in self.endpoints if e.network == network)
 
+    def overlays(self) -> Snapshot:
+        """Only the overlay networks a user made (not swarm mode's ``ingress``), the containers on them,
+        and their endpoints: what a simulated host adds to a drawing of the swarm."""
+        nets = tuple(n for n in self.networks if n.driver == "overlay" and n.name != "ingress")
+        names = {n.name for n in nets}
+        eps = tuple(e for e in self.endpoints if e.network in names)
+        on = {e.container for e in eps}
+        boxes = tuple(c for c in self.containers if c.name in on)
+        return Snapshot(self.host, nets, boxes, eps, self.nodes)
+
     def table(self) -> str:
         """The snapshot as aligned text: host, networks, then endpoints; sorted, so stable."""
         h = self.host

@@ -65,6 +65,8 @@ def test_05_2_a_container_typed_on_node2_is_checked_and_a_wrong_one_says_why(clu
     typed("run", "-itd", "--net=t-ov", "--name", "t-c2", "course/lab")
     right = exercises.reached_across_hosts(cluster, "t-c1", "node2")
     assert right.ok and "reaches t-c2 on node2" in right.message
+    page = draw_cluster(cluster.snapshot()).html  # typed on a host, it is drawn; off the overlay, not
+    assert '"label":"t-c2' in page and '"label":"overlay t-ov' in page and "t-lonely" not in page
     typed("rm", "-f", "t-lonely", "t-c2")
 
 
