@@ -2,7 +2,8 @@
 
 What the course creates carries ``course.lab=<lab>``; what a lab's ``%%docker`` cells create is recorded
 by ID (``adopted.py``). ``listed`` is the one place that answers "what is this lab's"; nothing else is
-ever removed.
+ever removed. (A simulated host's engine is the course's whole: ``Lab(whole_engine=True)`` reads all
+of it, and the cluster removes it with its node.)
 """
 
 from __future__ import annotations
@@ -78,12 +79,13 @@ def name_of(item) -> str:
 def remove_labelled(engine: docker.DockerClient, label: str, also: Adopted | None = None) -> Removed:
     """Remove containers, then networks, then volumes carrying ``label`` (``key`` or ``key=value``),
     and those ``also`` names by ID: what a lab's cells created with the docker CLI."""
-    return remove(
-        engine, listed(engine, "container", label, also), listed(engine, "network", label, also), label, also
-    )
+    boxes, nets = listed(engine, "container", label, also), listed(engine, "network", label, also)
+    return remove_listed(engine, boxes, nets, label, also)
 
 
-def remove(engine: docker.DockerClient, boxes: list, nets: list, label: str, also: Adopted | None) -> Removed:
+def remove_listed(
+    engine: docker.DockerClient, boxes: list, nets: list, label: str, also: Adopted | None
+) -> Removed:
     """Remove ``boxes``, then ``nets`` (as ``listed`` gave them), then the volumes carrying ``label`` or
     recorded in ``also``.
 
@@ -93,7 +95,7 @@ def remove(engine: docker.DockerClient, boxes: list, nets: list, label: str, als
     also = also or Adopted("")
     left: list[str] = []
 
-    def gone(kind: str, name: str, action: Callable[[], object]) -> bool:
+    def removed(kind: str, name: str, action: Callable[[], object]) -> bool:
         try:
             action()
         except docker.errors.NotFound:
@@ -104,16 +106,16 @@ def remove(engine: docker.DockerClient, boxes: list, nets: list, label: str, als
         return True
 
     boxes_gone = parallel(
-        lambda c: gone("container", name_of(c), lambda: c.remove(force=True, v=True)), boxes
+        lambda c: removed("container", name_of(c), lambda: c.remove(force=True, v=True)), boxes
     )
-    nets_gone = parallel(lambda n: gone("network", n.name, lambda: _remove_network(n)), nets)
+    nets_gone = parallel(lambda n: removed("network", n.name, lambda: _remove_network(n)), nets)
     vols = engine.volumes.list(filters={"label": label})
     if also.of("volume"):  # a name, and the creation time it had: not a later volume of the same name
         made = also.volumes()
         vols += [
             v for v in engine.volumes.list() if made.get(v.name) == v.attrs.get("CreatedAt") and v not in vols
         ]
-    vols_gone = [gone("volume", v.name, lambda v=v: v.remove(force=True)) for v in vols]
+    vols_gone = [removed("volume", v.name, lambda v=v: v.remove(force=True)) for v in vols]
     return Removed(
         tuple(sorted(name_of(c) for c, ok in zip(boxes, boxes_gone, strict=True) if ok)),
         tuple(sorted(n.name for n, ok in zip(nets, nets_gone, strict=True) if ok)),

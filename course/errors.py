@@ -101,17 +101,22 @@ class EngineError(CourseError):
     """The engine refused a request; the message carries its reason."""
 
 
+def reason(exc: docker.errors.APIError) -> str:
+    """The engine's own words for a refusal, without a closing period (the course's sentence ends it)."""
+    return str(exc.explanation or exc).rstrip(".")
+
+
 @contextmanager
 def engine_call(what: str) -> Iterator[None]:
     """Turn an engine refusal into one readable EngineError saying what we were doing."""
     try:
         yield
     except docker.errors.APIError as exc:
-        reason = str(exc.explanation or exc).rstrip(".")  # the sentence below ends it
+        said = reason(exc)
         fix = "Read the engine's reason above; course doctor checks the usual causes."
-        if "non-overlapping" in reason or "address pool" in reason.lower():
+        if "non-overlapping" in said or "address pool" in said.lower():
             fix = (
                 "The engine has run out of private subnets. Free some: course reset "
                 "(course networks only), or remove networks of your own you no longer need."
             )
-        raise EngineError(f"Could not {what}: {reason}.", fix) from exc
+        raise EngineError(f"Could not {what}: {said}.", fix) from exc

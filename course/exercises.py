@@ -100,7 +100,7 @@ def subnet_of(lab: Lab, network: str, prediction: object) -> Feedback:
     if network not in {n.name for n in snap.networks}:
         first = "" if prediction is not None else "Write your prediction first (set `prediction`), then "
         create = f"create the network: docker network create {network}."
-        return _unanswered((first + create) if first else create.capitalize(), hint)
+        return _unanswered((first + create) if first else create[0].upper() + create[1:], hint)
     if prediction is None:
         return _unanswered("Set `prediction` to the subnet you expected, as text, and run this again.", hint)
     real = ipaddress.ip_network(snap.network(network).subnet)
@@ -119,8 +119,13 @@ def subnet_of(lab: Lab, network: str, prediction: object) -> Feedback:
             False, f"{text} names an address in the range{gateway}; write the range from its first address."
         )
     pools = (
-        "The engine hands out ranges from its default pools: 172.17-31.0.0/16 first, then 192.168.0.0/16 "
-        "cut into /20s, skipping those that networks use now."
+        "The engine hands out ranges from its default pools: 172.18.0.0/16 to 172.31.0.0/16 (172.17 is "
+        "docker0's), then 192.168.0.0/16 cut into /20s, "
+        + (
+            "the lowest that no network uses now."
+            if int(snap.host.engine_version.split(".")[0]) >= 27
+            else "going round them from the range it gave last (before Docker 27), until it restarts."
+        )
     )
     if given.network == real:
         return Feedback(True, f"{network} got {real}, as you predicted. {pools}")
@@ -209,7 +214,8 @@ _DOCKER_MADE_NAME = re.compile(r"[a-z]+_[a-z]+\d*")  # docker run without --name
 
 @exercise("02.2")
 def host_network_shares_stack(lab: Lab, container: str) -> Feedback:
-    """Exercise 02.2: ``container`` runs with --network host, so it sees the host's interfaces."""
+    """Exercise 02.2: ``container`` sees the host's interfaces: it runs with --network host (or in the
+    namespace of a container that does, --network container:NAME)."""
     lab.asked[container] = "container"
     snap = snapshot(lab, everything=True)  # by name, whoever made it: a cell, or a terminal
     boxes = snap.endpoints_of(container)
@@ -232,10 +238,11 @@ def host_network_shares_stack(lab: Lab, container: str) -> Feedback:
     again = f"Remove it (docker rm -f {container}) and start it again"
     box = find_container(lab.engine, container)
     if box is not None and box.status != "running":
+        state = "has exited: its command ended" if box.status == "exited" else f"is {box.status}, not running"
         return Feedback(
             False,
-            f"{container} has {box.status}: its command ended, so there is nothing to look into. {again} "
-            "with -itd, so that its shell keeps running.",
+            f"{container} {state}, so there is nothing to look into. {again} with -itd, so that its "
+            "shell keeps running.",
         )
     mode = box.attrs["HostConfig"]["NetworkMode"] if box is not None else ""
     if "host" not in boxes and not mode.startswith("container:"):
@@ -253,7 +260,9 @@ def host_network_shares_stack(lab: Lab, container: str) -> Feedback:
         return Feedback(True, f"{container} sees the host's own interfaces, docker0 among them.")
     if mode.startswith("container:"):
         return Feedback(False, f"{container} shares another container's namespace, not the host's. {again}.")
-    return Feedback(False, f"{container} is on host but its interfaces differ from the host's.")
+    return Feedback(
+        False, f"{container} is on host but its interfaces differ from the host's. {again}, and look again."
+    )
 
 
 # --- 03 and 04 · bridges and the red/blue lab -----------------------------------------------------------
@@ -299,6 +308,8 @@ def web1_reaches_web2(lab: Lab, prediction: object) -> Feedback:
     said = str(prediction).strip().strip("'\"").lower()
     snap = snapshot(lab, everything=True)
     resolved = lab.resolve("web1", "web2")
+    if resolved is None:  # it answered a moment ago: the lab changed in between
+        return _unanswered("web2 no longer resolves from web1: run the check again.", '"bridge" or "new".')
     on = next(
         (net for net, ep in snap.endpoints_of("web2").items() if ep.ip and ep.ip.split("/")[0] == resolved),
         "",
@@ -306,7 +317,7 @@ def web1_reaches_web2(lab: Lab, prediction: object) -> Feedback:
     expected_new = on != "bridge"
     if said in ("bridge", "default", "docker0"):
         guessed_new = False
-    elif said in ("new", on, "user-defined", "mine"):
+    elif said and said in ("new", on, "user-defined", "mine"):
         guessed_new = True
     else:
         return Feedback(

@@ -22,9 +22,10 @@ from docker.models.containers import Container
 from docker.models.networks import Network
 
 from . import adopted, commands, interfaces
-from .cleanup import Removed, listed, name_of, remove
+from .cleanup import Removed, listed, name_of, remove_listed
 from .engines import streams
 from .engines.client import cli_flags, client
+from .engines.daemon import DNS_OPTIONS  # one try of one second for a name nobody knows
 from .engines.images import KEEPALIVE, LAB_IMAGE, require_lab_image
 from .errors import CourseError, EngineError, ForeignResource, UnknownResource, engine_call
 from .interfaces import Interface
@@ -34,9 +35,6 @@ from .parallel import parallel
 if TYPE_CHECKING:
     from .topology import Snapshot
 
-# The embedded DNS never answers for a name it does not know (its upstream is loopback),
-# so a failed lookup lasts the resolver's timeout: one try of one second, not 2 x 5 s.
-DNS_OPTIONS = ["timeout:1", "attempts:1"]
 # How ``cleanup()`` reads as docker commands: list by label, then remove.
 _CLEANUP = (("ps -aq", "rm -f"), ("network ls -q", "network rm"), ("volume ls -q", "volume rm"))
 SWARM_TASK = "com.docker.swarm.task.id"  # the label of a swarm service's task containers
@@ -418,12 +416,8 @@ class Lab:
         and ``docker network rm`` of what the lab's ``%%docker`` cells made (by ID; named here).
         """
         docker_ = self._docker()
-        for listing, remove_ in (
-            ("ps -aq", "rm -f"),
-            ("network ls -q", "network rm"),
-            ("volume ls -q", "volume rm"),
-        ):
-            self._did_line(f"{docker_} {listing} --filter label={self._label} | xargs -r {docker_} {remove_}")
+        for listing, remove in _CLEANUP:
+            self._did_line(f"{docker_} {listing} --filter label={self._label} | xargs -r {docker_} {remove}")
         record = self._made()
         boxes = listed(self.engine, "container", self._label, record)
         nets = listed(self.engine, "network", self._label, record)
@@ -431,10 +425,10 @@ class Lab:
             "rm -f": sorted(name_of(c) for c in boxes if c.id in record.of("container")),
             "network rm": sorted(n.name for n in nets if n.id in record.of("network")),
         }
-        for remove_, names in typed.items():
+        for remove, names in typed.items():
             if names:
-                self._did_line(f"{docker_} {remove_} {' '.join(names)}")
-        removed = remove(self.engine, boxes, nets, self._label, record)
+                self._did_line(f"{docker_} {remove} {' '.join(names)}")
+        removed = remove_listed(self.engine, boxes, nets, self._label, record)
         if not removed.left:
             adopted.forget(self.name, self.engine_id)
         return replace(removed, yours=self._yours())

@@ -36,7 +36,8 @@ def _chunks(cell: str) -> list[tuple[bool, str]]:
     """The cell in runs of lines: docker commands (True), or Python (False), in order."""
     runs: list[tuple[bool, list[str]]] = []
     for line in cell.splitlines():
-        docker_line = commands.is_command(line)
+        continued = bool(runs) and runs[-1][0] and runs[-1][1][-1].rstrip().endswith("\\")
+        docker_line = continued or commands.is_command(line)
         if runs and (runs[-1][0] == docker_line or not line.strip()):
             runs[-1][1].append(line)
         else:

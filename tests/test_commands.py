@@ -106,6 +106,14 @@ def test_docker_refusing_a_command_is_told_apart_from_a_program_that_exited_non_
     assert commands.refused(commands.Ran(("docker",), code, output)) is refused
 
 
+def test_a_solutions_command_continued_with_a_backslash_stays_one_command():
+    cell = "docker run -itd --net=ov \\\n    --name c2 course/lab\nassert True\n"
+    assert solutions._chunks(cell) == [
+        (True, "docker run -itd --net=ov \\\n    --name c2 course/lab\n"),
+        (False, "assert True\n"),
+    ]
+
+
 def test_a_solution_runs_its_docker_lines_as_commands_and_the_rest_as_python():
     cell = "docker network connect blue ubuntu2\nip=$(docker inspect -f '{{.Id}}' u2)\n\nassert True\nx = 1\n"
     assert solutions._chunks(cell) == [

@@ -31,8 +31,10 @@ LOGFILE = Path("/var/log/course-dockerd.log")
 # The embedded DNS forwards unknown names upstream; pointing it at loopback keeps every lookup on this
 # machine, and since nothing answers there, each container's resolver tries once for one second (not
 # 2 x 5 s): a typed `docker exec ubuntu4 ping ubuntu2` says "bad address" at once. Every engine the
-# course starts (its own, a simulated host, a learner's in the classroom) runs with these.
-LOOKUPS = ["--dns", "127.0.0.1", "--dns-opt", "timeout:1", "--dns-opt", "attempts:1"]
+# course starts (its own, a simulated host, a learner's in the classroom) runs with these; on an engine
+# of the learner's own, the lab's helpers give their containers the same options (lab.DNS_OPTIONS).
+DNS_OPTIONS = ["timeout:1", "attempts:1"]
+LOOKUPS = ["--dns", "127.0.0.1", *(arg for option in DNS_OPTIONS for arg in ("--dns-opt", option))]
 DOCKERD_ARGS = [*LOOKUPS, "--host", DEFAULT_HOST]
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import docker
 from docker.models.containers import Container
 
-from ..errors import EngineError, engine_call
+from ..errors import EngineError, engine_call, reason
 
 PRIVILEGED = {"privileged": True}
 FALLBACK = {
@@ -48,7 +48,7 @@ def start_engine_container(
         box.remove(force=True)
         if "operation not permitted" not in str(exc.explanation):
             raise EngineError(
-                f"Could not start {what}: {exc.explanation}.",
+                f"Could not start {what}: {reason(exc)}.",
                 "Fix what the engine names (course doctor checks the usual causes), then run the step again.",
             ) from exc
     # --privileged was refused: this machine's capability bounding set lacks one it grants.

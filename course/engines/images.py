@@ -17,7 +17,7 @@ from pathlib import Path
 
 import docker
 
-from ..errors import CourseError, EngineError, ImageMissing
+from ..errors import CourseError, EngineError, ImageMissing, reason
 from .client import client
 from .releases import install_debian_packages
 
@@ -98,7 +98,7 @@ def import_rootfs(
         )
     except docker.errors.APIError as exc:
         raise EngineError(
-            f"The engine refused to import {image}: {exc.explanation}.",
+            f"The engine refused to import {image}: {reason(exc)}.",
             "Fix what the engine names (docker system df shows its disk use), then run the step again.",
         ) from exc
     made = engine.images.get(image)

@@ -33,7 +33,7 @@ from pathlib import Path
 import docker
 import requests
 
-from ..errors import CourseError
+from ..errors import CourseError, reason
 from .certs import state_dir
 from .client import address, client
 from .daemon import PIDFILE
@@ -354,7 +354,7 @@ def import_images(path: str, host: str | None = None) -> str:
         loaded = client(host).images.load(data)
     except docker.errors.APIError as exc:
         raise CourseError(
-            f"The engine refused {path}: {exc.explanation}.",
+            f"The engine refused {path}: {reason(exc)}.",
             "Export the file again with course images export.",
         ) from exc
     tags = sorted(tag for image in loaded for tag in image.tags)
