@@ -351,8 +351,11 @@ def _yes(value: object) -> str:
 
 
 @exercise("04.1")
-def predict_matrix(lab: Lab, prediction: dict[tuple[str, str], bool] | None) -> Feedback:
-    """Exercise 04.1: predict, for every ordered pair, whether ping by name works."""
+def predict_matrix(lab: Lab, prediction: str | dict[tuple[str, str], bool] | None) -> Feedback:
+    """Exercise 04.1: predict, for every ordered pair, whether ping by name works.
+
+    The prediction is text naming the pairs that work, ``"ubuntu1 -> ubuntu2, ubuntu2 -> ubuntu1"``
+    (every pair left out is predicted to fail), or a dictionary ``{(source, destination): bool}``."""
     hint = "containers reach each other by name only on a user-defined network they share."
     if prediction is None:  # no hint yet: it would be the answer, and this is a prediction
         return _unanswered(
@@ -361,8 +364,22 @@ def predict_matrix(lab: Lab, prediction: dict[tuple[str, str], bool] | None) -> 
         )
     actual = reachability(lab)
     pairs = [(s, d) for s in actual.names for d in actual.names if s != d]
+    if isinstance(prediction, str):
+        named = [
+            tuple(p.strip() for p in part.split("->"))
+            for part in re.split(r"[,;\n]+", prediction)
+            if part.strip()
+        ]
+        odd = [" -> ".join(p) for p in named if len(p) != 2 or p not in pairs]
+        if odd:
+            return Feedback(
+                False,
+                f"Cannot read {', '.join(odd)}: write each pair as SOURCE -> DESTINATION, with two of "
+                f"{', '.join(actual.names)}, and commas between pairs.",
+            )
+        prediction = {pair: pair in named for pair in pairs}
     if not isinstance(prediction, dict):
-        return Feedback(False, "Give a dictionary: {(source, destination): True or False, ...}.")
+        return Feedback(False, 'Give text: "ubuntu1 -> ubuntu2, ..." (the pairs that work).')
     missing = [p for p in pairs if p not in prediction]
     if missing:
         return Feedback(

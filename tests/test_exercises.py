@@ -172,13 +172,16 @@ def test_04_predictions_must_cover_every_pair_and_the_networks_of_ubuntu4_stay(l
     names = ["ubuntu1", "ubuntu2", "ubuntu3", "ubuntu4"]
     red, blue = {"ubuntu1", "ubuntu2"}, {"ubuntu3", "ubuntu4"}
     right = {(s, d): ({s, d} <= red or {s, d} <= blue) for s in names for d in names if s != d}
-    assert exercises.predict_matrix(lab, right).ok
     only_reachable = {pair: True for pair, ok in right.items() if ok}
     partial = exercises.predict_matrix(lab, only_reachable)
     assert not partial.ok and "You gave 4 of the 12 ordered pairs" in partial.message
-    everyone = exercises.predict_matrix(lab, dict.fromkeys(right, True))
+    everyone = exercises.predict_matrix(lab, ", ".join(f"{s} -> {d}" for s, d in right))  # as text
     assert not everyone.ok and "8 of 12 pairs differ" in everyone.message
     assert "ubuntu4 -> ubuntu2: you said yes, it is no" in everyone.message
+    as_text = "ubuntu1 -> ubuntu2, ubuntu2 -> ubuntu1,\nubuntu3 -> ubuntu4; ubuntu4 -> ubuntu3"
+    assert exercises.predict_matrix(lab, as_text).ok  # the pairs that work; the rest do not
+    odd = exercises.predict_matrix(lab, "ubuntu1 - ubuntu2, ubuntu1 -> ubuntu9")
+    assert not odd.ok and "Cannot read ubuntu1 - ubuntu2, ubuntu1 -> ubuntu9" in odd.message
     moved = lab.connect("ubuntu4", "red") or exercises.ubuntu4_reaches_ubuntu2(lab, {"blue"})
     assert not moved.ok and "the task was to leave it" in moved.message
     lab.disconnect("ubuntu4", "red")

@@ -15,7 +15,7 @@ SOLUTIONS = {
     "02.2": ['lab.run("ex-host", "host")', "--name ex-host", "lab.run('ex-host', 'host')"],
     "03.1": ["network connect webnet web1", "user-defined network both share"],
     "03.2": ["network connect back front1", "attach one of them to the other's network"],
-    "04.1": ["{s, d} <= red or {s, d} <= blue"],
+    "04.1": ["{s, d} <= red or {s, d} <= blue", "ubuntu1 -> ubuntu2, ubuntu2 -> ubuntu1, ubuntu3 -> ubuntu4"],
     "04.2": ["network connect blue ubuntu2", "connect ubuntu2 to blue"],
     "05.2": ['on2.run("c2"', "--name c2", "overlay-node2 docker run -itd --net=ov"],
 }
