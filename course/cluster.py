@@ -122,10 +122,11 @@ class Cluster:
                 return node
 
             self.nodes = parallel(start, self.names)
-            lab_tar = b"".join(engine.images.get(LAB_IMAGE).save(named=True))
+            lab = engine.images.get(LAB_IMAGE)
+            lab_tar = b"".join(lab.save(named=True))
 
             def load(node: Node) -> None:
-                self._load(node, lab_tar)
+                self._load(node, lab_tar, lab.id)
                 shown.step(f"lab image loaded on {node.name}")
 
             parallel(load, self.nodes)
@@ -329,8 +330,11 @@ class Cluster:
         return Node(name, ip, url)
 
     @staticmethod
-    def _load(node: Node, lab_tar: bytes) -> None:
+    def _load(node: Node, lab_tar: bytes, lab_id: str) -> None:
+        """The host's lab image on a node, unless the node has that very image (by ID) already."""
         try:
-            node.engine.images.get(LAB_IMAGE)
+            if node.engine.images.get(LAB_IMAGE).id == lab_id:
+                return
         except docker.errors.ImageNotFound:
-            node.engine.images.load(lab_tar)  # docker save course/lab | docker -H node load
+            pass
+        node.engine.images.load(lab_tar)  # docker save course/lab | docker -H node load

@@ -221,8 +221,9 @@ class LearnerEngine:
     def load_images(self) -> None:
         """The lab image, and the node image notebook 05 runs its simulated hosts on, into the
         learner's engine (a learner's server has no local dockerd to build the node image from)."""
-        for image in (LAB_IMAGE, build_node_image()):
-            if self.docker("image", "inspect", image)[0] != 0:
+        for image in (LAB_IMAGE, build_node_image()):  # the host's very image (by ID), or it is loaded
+            code, have = self.docker("image", "inspect", "--format", "{{.Id}}", image)
+            if code != 0 or have.strip() != self.host.images.get(image).id:
                 self.load(image)
 
     def load(self, image: str = LAB_IMAGE) -> None:
