@@ -42,9 +42,10 @@ lab.cleanup()
 
 
 def topology(lab: Lab) -> dict:
-    """Networks with their drivers, each container's networks, and who reaches whom, by name and IP."""
+    """Networks with their drivers, each container's networks, and who reaches whom, by name and IP
+    (among the first five containers by name: 20 ordered pairs show DNS and isolation as well as 90)."""
     snap = snapshot(lab)
-    matrix = reachability(lab)
+    matrix = reachability(lab, sorted(c.name for c in snap.containers if c.state == "running")[:5])
     return {
         "networks": sorted([n.name, n.driver] for n in snap.networks if n.lab == lab.name),
         "members": {c.name: sorted(snap.endpoints_of(c.name)) for c in snap.containers},
