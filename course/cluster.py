@@ -19,7 +19,7 @@ from .busy import progress as busy
 from .cleanup import Removed
 from .engines import certs
 from .engines.client import address, answers, client, trust
-from .engines.daemon import LOOKUPS
+from .engines.daemon import LOOKUPS, NESTED_PIDFILE
 from .engines.dind import start_engine_container
 from .engines.images import KEEPALIVE, LAB_IMAGE, build_lab_image
 from .engines.node_image import build_node_image
@@ -35,7 +35,7 @@ ENGINE_PORT = certs.PORT
 # What the node's dockerd runs with: its own socket, TCP 2376 with mutual TLS for the course (published
 # on the host's loopback only; engines/certs.py), and the same loopback DNS as the host engine, so no lookup
 # leaves the machine. No plain-TCP port: anyone who reached one would drive a root engine.
-DOCKERD = ["dockerd", "-H", "unix:///var/run/docker.sock", *LOOKUPS]
+DOCKERD = ["dockerd", "-H", "unix:///var/run/docker.sock", *LOOKUPS, *NESTED_PIDFILE]
 # Heartbeat every 2 s instead of 5 s, so a stopped node shows as down within seconds.
 HEARTBEAT_NS = 2_000_000_000
 
