@@ -19,8 +19,8 @@ from .busy import progress as busy
 from .cleanup import Removed
 from .engines import certs
 from .engines.client import address, answers, client, trust
-from .engines.daemon import LOOKUPS, NESTED_PIDFILE
-from .engines.dind import start_engine_container
+from .engines.daemon import LOOKUPS
+from .engines.dind import RUNTIME, start_engine_container
 from .engines.images import KEEPALIVE, LAB_IMAGE, build_lab_image
 from .engines.node_image import build_node_image
 from .engines.tunnel import Tunnel
@@ -35,7 +35,7 @@ ENGINE_PORT = certs.PORT
 # What the node's dockerd runs with: its own socket, TCP 2376 with mutual TLS for the course (published
 # on the host's loopback only; engines/certs.py), and the same loopback DNS as the host engine, so no lookup
 # leaves the machine. No plain-TCP port: anyone who reached one would drive a root engine.
-DOCKERD = ["dockerd", "-H", "unix:///var/run/docker.sock", *LOOKUPS, *NESTED_PIDFILE]
+DOCKERD = ["dockerd", "-H", "unix:///var/run/docker.sock", *LOOKUPS]
 # Heartbeat every 2 s instead of 5 s, so a stopped node shows as down within seconds.
 HEARTBEAT_NS = 2_000_000_000
 
@@ -293,6 +293,7 @@ class Cluster:
             labels=self.lab.labels,
             network=self.underlay,
             ports={f"{ENGINE_PORT}/tcp": ("127.0.0.1", None)},
+            tmpfs=RUNTIME,  # its pidfiles and runtime state, afresh at each start (docker start node2)
         )
 
     def _boot(self, box) -> None:

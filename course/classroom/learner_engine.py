@@ -34,7 +34,7 @@ from docker.models.containers import Container
 from .. import progress
 from ..cleanup import Removed
 from ..engines.client import client
-from ..engines.daemon import LOOKUPS, NESTED_PIDFILE
+from ..engines.daemon import LOOKUPS
 from ..engines.dind import start_engine_container
 from ..engines.images import LAB_IMAGE
 from ..engines.node_image import build_node_image
@@ -106,7 +106,7 @@ class LearnerEngine:
             self._own_network()
             # the nested default bridge takes 172.18.0.1/16: left to itself it would take 172.17.0.0/16,
             # the host's docker0, where the hub's API listens, and the server could no longer reach it
-            argv = ["dockerd", "-H", DOCKER_HOST, *LOOKUPS, *NESTED_PIDFILE, "--bip", NESTED_BIP]
+            argv = ["dockerd", "-H", DOCKER_HOST, *LOOKUPS, "--bip", NESTED_BIP]
             box = start_engine_container(
                 self.host,
                 build_node_image(),

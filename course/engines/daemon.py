@@ -36,10 +36,6 @@ LOGFILE = Path("/var/log/course-dockerd.log")
 DNS_OPTIONS = ["timeout:1", "attempts:1"]
 LOOKUPS = ["--dns", "127.0.0.1", *(arg for option in DNS_OPTIONS for arg in ("--dns-opt", option))]
 DOCKERD_ARGS = [*LOOKUPS, "--host", DEFAULT_HOST]
-# An engine in a container (a simulated host, a learner's): its pidfile on /dev/shm, which every start
-# of the container makes afresh. In /var/run it would outlive a dockerd killed at `docker stop -t 5`
-# (its containers slow to stop), and the next start would refuse: "process with PID 1 is still running".
-NESTED_PIDFILE = ["--pidfile", "/dev/shm/docker.pid"]
 
 
 @dataclass(frozen=True)

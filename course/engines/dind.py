@@ -23,6 +23,10 @@ FALLBACK = {
     "security_opt": ["seccomp=unconfined", "apparmor=unconfined"],
 }
 CGROUP = {"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"}}
+# The engine's pidfiles, socket and runtime state, made afresh at each start of its container: kept
+# across a `docker stop -t 5` that killed an engine whose containers were slow to stop, they made its
+# next start refuse ("process with PID 1 is still running": dockerd's pidfile, then containerd's).
+RUNTIME = {"/var/run": ""}
 
 
 def start_engine_container(
