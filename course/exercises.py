@@ -25,6 +25,7 @@ from .waiting import TimedOut, until
 
 if TYPE_CHECKING:
     from .cluster import Cluster
+    from .topology import Snapshot
 
 
 @dataclass(frozen=True)
@@ -269,16 +270,24 @@ def host_network_shares_stack(lab: Lab, container: str) -> Feedback:
 
 
 def _reach(lab: Lab, src: str, dst: str) -> Feedback:
+    return _reaching(lab, src, dst)[0]
+
+
+def _reaching(lab: Lab, src: str, dst: str) -> tuple[Feedback, Snapshot, str | None]:
+    """Whether ``src`` reaches ``dst`` by name, with the one read of the engine it made and the address
+    the name gave (for a check that says more about it)."""
     # one read of the engine: every container by name, whoever made it, and each probe's by ID
     snap = snapshot(lab, everything=True)
     for name in (src, dst):
         lab.asked[name] = "container"
         if name not in {c.name for c in snap.containers}:
-            return Feedback(False, f"There is no container {name!r} on the engine: the task keeps both.")
+            missing = f"There is no container {name!r} on the engine: the task keeps both."
+            return Feedback(False, missing), snap, None
     with lab.probing(snap):
         result = probe(lab, snap, src, dst)
     if result.by_name:
-        return Feedback(True, f"{src} resolves {dst} to {result.resolved} and it answers.")
+        said = f"{src} resolves {dst} to {result.resolved} and it answers."
+        return Feedback(True, said), snap, result.resolved
     mine, theirs = set(snap.endpoints_of(src)), set(snap.endpoints_of(dst))
     if mine & theirs == {"bridge"}:
         why = f"{result.reason}. Put both on a network you create: docker network create, then connect"
@@ -289,7 +298,7 @@ def _reach(lab: Lab, src: str, dst: str) -> Feedback:
         )
     else:
         why = result.reason
-    return Feedback(False, f"{src} cannot reach {dst} by name yet: {why}.")
+    return Feedback(False, f"{src} cannot reach {dst} by name yet: {why}."), snap, result.resolved
 
 
 @exercise("03.1")
@@ -297,7 +306,7 @@ def web1_reaches_web2(lab: Lab, prediction: object) -> Feedback:
     """Exercise 03.1: web1 reaches web2 by name (both were on the default bridge), and the learner's
     prediction, made before their commands, of which of web2's addresses the name gives: ``"bridge"``
     (its address on the default bridge) or ``"new"`` (on the network they create)."""
-    reached = _reach(lab, "web1", "web2")
+    reached, snap, resolved = _reaching(lab, "web1", "web2")  # the read and the lookup it made
     if not reached.ok:
         return reached
     if prediction is None:
@@ -306,10 +315,6 @@ def web1_reaches_web2(lab: Lab, prediction: object) -> Feedback:
             '"bridge" or "new".',
         )
     said = str(prediction).strip().strip("'\"").lower()
-    snap = snapshot(lab, everything=True)
-    resolved = lab.resolve("web1", "web2")
-    if resolved is None:  # it answered a moment ago: the lab changed in between
-        return _unanswered("web2 no longer resolves from web1: run the check again.", '"bridge" or "new".')
     on = next(
         (net for net, ep in snap.endpoints_of("web2").items() if ep.ip and ep.ip.split("/")[0] == resolved),
         "",

@@ -393,7 +393,7 @@ class Lab:
         service's tasks."""
         if self.whole_engine:
             boxes = self.engine.containers.list(all=True, sparse=True)
-            return sorted(name_of(c) for c in boxes if SWARM_TASK not in (c.attrs.get("Labels") or {}))
+            return sorted(name_of(c) for c in boxes if not _swarm_task(c.attrs.get("Labels")))
         return sorted(name_of(c) for c in listed(self.engine, "container", self._label, self._made()))
 
     def networks(self) -> list[str]:
@@ -577,14 +577,19 @@ class Lab:
     def _require_ours(self, kind: str, name: str, labels: dict[str, str] | None, ident: str) -> None:
         """The lab's own: its label, or made by one of its ``%%docker`` cells (its ID is in the record)."""
         found = owner(labels)
-        if self.whole_engine and SWARM_TASK not in (labels or {}):
+        if self.whole_engine and not _swarm_task(labels):
             return
-        if found != self.name and ident not in adopted.load(self.name, self.engine_id).of(kind):
+        if found != self.name and ident not in self._made().of(kind):
             raise ForeignResource(kind, name, found)
 
     @staticmethod
     def _networks_of(box: Container) -> set[str]:
         return set(box.attrs["NetworkSettings"]["Networks"])
+
+
+def _swarm_task(labels: dict[str, str] | None) -> bool:
+    """Whether a container is a swarm service's task (the swarm's, not a lab's, even on a whole engine)."""
+    return SWARM_TASK in (labels or {})
 
 
 def _ipam(subnet: str | None) -> docker.types.IPAMConfig | None:
