@@ -1,7 +1,11 @@
-"""Packets on the underlay: tcpdump on a node's eth0, parsed into records for a table.
+"""Packets: what tcpdump printed, parsed into records for a table and for the checks.
 
-Similar to ``docker exec node1 tcpdump -ni eth0 udp port 4789``. The outer packet goes between node
-IPs on UDP 4789 with a VXLAN network identifier (VNI); the inner one is the container's own packet.
+A learner runs tcpdump in a container of the lab image, in the background, on the interface to watch
+(``docker run -d --name sniff --net=host course/lab tcpdump -lni docker0 -c 4 icmp``), and reads it
+with ``docker logs sniff``. ``listening()`` waits, in a check cell, until that tcpdump listens, so the
+traffic a learner sends next is never missed. ``capture()`` does the same in one call, for the tests:
+tcpdump on a node's underlay ``eth0``. There the outer packet goes between node IPs on UDP 4789 with
+a VXLAN network identifier (VNI); the inner one is the container's own packet.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from .engines import streams
 from .engines.node_image import node_image_source
 from .errors import CourseError
 from .table import align
+from .waiting import until
 
 if TYPE_CHECKING:
     from .cluster import Cluster
+    from .lab import Lab
 
 # The capture filters the course uses; nothing else reaches tcpdump's command line.
 FILTERS = {
@@ -155,3 +161,49 @@ def capture(
         if acting is not None:
             acting.result()  # re-raises what went wrong in ``during``
     return parse(out.decode(errors="replace"))
+
+
+def listening(lab: Lab, container: str, timeout: float = 30) -> str:
+    """Wait until the tcpdump in ``container`` says it is listening (``docker logs CONTAINER``).
+
+    Returns what it said. Raises CourseError with the fix when it cannot run: an image without
+    tcpdump (busybox pulled from a registry), or an interface that does not exist.
+    """
+    box = lab.container(container)
+
+    def said() -> str:
+        box.reload()
+        text = box.logs().decode(errors="replace")
+        if "listening on" in text:
+            return text
+        if box.status == "running":
+            return ""
+        why = (box.attrs["State"].get("Error") or text).strip()  # a start that failed leaves no logs
+        if "tcpdump" in why and ("not found" in why or "no such file" in why.lower()):
+            raise CourseError(
+                f"{container} has no tcpdump: the lab image here is not the course's own build.",
+                "Build it on this machine (course images build --force), or put nicolaka/netshoot "
+                "in place of course/lab in that command.",
+            )
+        raise CourseError(
+            f"The tcpdump in {container} ended: {why or 'it said nothing'}.",
+            "Check the interface's name (docker run --rm --net=host course/lab ip -o link lists the "
+            f"host's), remove the container (docker rm {container}) and run the command again.",
+        )
+
+    until(said, timeout=timeout, what=f"the tcpdump in {container} to listen", retry=())
+    return said()
+
+
+def finished(lab: Lab, container: str, timeout: float = 30) -> str:
+    """Wait until the tcpdump in ``container`` has its ``-c`` packets and has exited, as ``docker wait
+    CONTAINER`` does (tcpdump hands packets on in blocks, up to a second late: reading its logs the
+    moment a ping ends may miss the last ones). Returns its logs."""
+    box = lab.container(container)
+
+    def ended() -> bool:
+        box.reload()
+        return box.status == "exited"
+
+    until(ended, timeout=timeout, what=f"the tcpdump in {container} to capture all its packets", retry=())
+    return box.logs().decode(errors="replace")

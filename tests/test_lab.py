@@ -6,7 +6,7 @@ import tarfile
 import docker
 import pytest
 
-from course import hostview
+from course import capture, hostview
 from course.engines import images
 from course.errors import CourseError, ForeignResource, ImageMissing, InvalidName, UnknownResource
 from course.lab import Lab
@@ -142,10 +142,26 @@ def test_a_missing_image_says_how_to_build_it(lab, monkeypatch):
 
 def test_lab_image_is_small_and_has_the_workshop_tools(engine):
     image = images.build_lab_image()
-    assert image.attrs["Size"] < 5_000_000
+    assert image.attrs["Size"] < 25_000_000  # busybox, and tcpdump with its libraries
     listing = engine.containers.run(images.LAB_IMAGE, ["ls", "/bin"], remove=True).decode().split()
     assert set(images.REQUIRED_TOOLS) <= set(listing)
+    said = engine.containers.run(images.LAB_IMAGE, ["tcpdump", "--version"], remove=True).decode()
+    assert said.startswith("tcpdump version ")  # it runs: every library it needs is in the image
     assert images.build_lab_image().id == image.id  # cached: built once
+
+
+def test_tcpdump_in_a_sniffer_container_sees_a_ping_and_its_errors_are_named(lab):
+    lab.run("t-pinger")
+    pinger_ip = lab.addresses("t-pinger")["bridge"]
+    lab.run("t-sniff", "host", command=["tcpdump", "-lni", "docker0", "-c", "2", "icmp"])
+    assert "listening on docker0" in capture.listening(lab, "t-sniff")
+    gateway = lab.exec("t-pinger", ["ip", "route"]).output.split()[2]  # default via GATEWAY dev eth0
+    assert lab.ping("t-pinger", gateway)
+    said = capture.finished(lab, "t-sniff")
+    assert [(p.src, p.dst) for p in capture.parse(said)] == [(pinger_ip, gateway), (gateway, pinger_ip)]
+    lab.run("t-sniff-bad", "host", command=["tcpdump", "-lni", "no-such-if0", "-c", "2"])
+    with pytest.raises(CourseError, match=r"The tcpdump in t-sniff-bad ended: .*no-such-if0"):
+        capture.listening(lab, "t-sniff-bad")
 
 
 def test_creating_again_with_other_settings_says_what_differs_and_how_to_redo_it(lab):

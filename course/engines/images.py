@@ -1,8 +1,11 @@
 """Lab images built on this machine, no registry needed.
 
-``course/lab`` is the static busybox with one symlink per applet: 2 MB, and it has
+``course/lab`` is the static busybox with one symlink per applet, and it has
 ``sh ping ip nslookup wget nc httpd`` and friends. It stands in for the ``ubuntu``
-image the workshop pulled (and then had to ``apt-get install`` ping into).
+image the workshop pulled (and then had to ``apt-get install`` ping into). It also has this
+machine's ``tcpdump``, with the shared libraries ``ldd`` names for it (some 15 MB in all), so that
+``docker run --net=host course/lab tcpdump -ni docker0`` watches the packets, as the well-known
+``nicolaka/netshoot`` image does.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -28,12 +33,54 @@ REQUIRED_TOOLS = ("sh", "ping", "ip", "nslookup", "wget", "nc", "httpd", "sleep"
 # PID 1 ignores SIGTERM unless it traps it: with the trap `docker stop` takes no 10 s.
 KEEPALIVE = ["/bin/sh", "-c", 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done']
 STANDARD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-_PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n"
-_GROUP = "root:x:0:\nnobody:x:65534:\n"
+# tcpdump drops root for its own user (Debian builds it --with-user=tcpdump), so the image has one
+_PASSWD = (
+    "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n"
+    "tcpdump:x:101:101:tcpdump:/nonexistent:/bin/false\n"
+)
+_GROUP = "root:x:0:\nnobody:x:65534:\ntcpdump:x:101:\n"
 
 
-def lab_image_tar(busybox: Path = BUSYBOX) -> tuple[bytes, str]:
-    """Return the root filesystem tar of the lab image and the busybox's sha256."""
+def shared_libraries(paths: list[str]) -> set[str]:
+    """Every shared library ``ldd`` names for these binaries, the dynamic loader included."""
+    done = subprocess.run(["ldd", *paths], capture_output=True, text=True, check=False)
+    found = set(re.findall(r"=>\s+(/\S+)", done.stdout))
+    found |= set(re.findall(r"^\s+(/lib\S*ld-linux\S*)", done.stdout, re.M))
+    return found
+
+
+def add_with_libraries(tar: tarfile.TarFile, binaries: dict[str, str]) -> hashlib._Hash:
+    """Put each binary at ``usr/bin/<name>`` with its shared libraries at their own paths.
+
+    Returns the sha256 of the binaries, which changes when this machine updates them.
+    """
+    digest = hashlib.sha256()
+    for name, source in binaries.items():
+        data = Path(source).read_bytes()
+        digest.update(data)
+        _add_file(tar, f"usr/bin/{name}", data, 0o755)
+    for lib in sorted(shared_libraries(list(binaries.values()))):
+        _add_file(tar, lib.lstrip("/"), Path(os.path.realpath(lib)).read_bytes(), 0o755)
+    return digest
+
+
+def tcpdump() -> str:
+    """This machine's tcpdump, installed first on Debian when it is missing."""
+    found = shutil.which("tcpdump", path=STANDARD_PATH)
+    if found is None and shutil.which("apt-get"):
+        install_debian_packages(["tcpdump"])
+        found = shutil.which("tcpdump", path=STANDARD_PATH)
+    if found is None or shutil.which("ldd") is None:
+        raise CourseError(
+            "The lab image carries this machine's tcpdump, and it has none (or no ldd).",
+            "Install it (Debian: apt-get install tcpdump). With a registry, `course images pull` takes "
+            "busybox instead, which has no tcpdump.",
+        )
+    return found
+
+
+def lab_image_tar(busybox: Path = BUSYBOX, sniffer: str | None = None) -> tuple[bytes, str]:
+    """Return the root filesystem tar of the lab image and a sha256 of busybox and tcpdump."""
     binary = busybox.read_bytes()
     applets = subprocess.run(
         [str(busybox), "--list"], capture_output=True, text=True, check=True
@@ -46,15 +93,17 @@ def lab_image_tar(busybox: Path = BUSYBOX) -> tuple[bytes, str]:
         )
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for folder in ("bin", "etc", "root", "tmp", "var/www", "proc", "sys", "dev"):
+        for folder in ("bin", "usr/bin", "etc", "root", "tmp", "var/www", "proc", "sys", "dev"):
             info = tarfile.TarInfo(folder)
             info.type, info.mode = tarfile.DIRTYPE, 0o1777 if folder == "tmp" else 0o755
             tar.addfile(info)
         add_busybox(tar, binary, applets)
+        digest = add_with_libraries(tar, {"tcpdump": sniffer or tcpdump()})
         _add_file(tar, "etc/passwd", _PASSWD.encode(), 0o644)
         _add_file(tar, "etc/group", _GROUP.encode(), 0o644)
         _add_file(tar, "var/www/index.html", b"hello from the course lab image\n", 0o644)
-    return buf.getvalue(), hashlib.sha256(binary).hexdigest()
+    digest.update(binary)
+    return buf.getvalue(), digest.hexdigest()
 
 
 def add_busybox(tar: tarfile.TarFile, binary: bytes, applets: list[str]) -> None:

@@ -37,7 +37,7 @@ from ..errors import CourseError, reason
 from .certs import state_dir
 from .client import address, client
 from .daemon import PIDFILE
-from .images import BUSYBOX, IMAGE_LABEL, _add_file, add_busybox, import_rootfs, symlink
+from .images import BUSYBOX, IMAGE_LABEL, _add_file, add_busybox, add_with_libraries, import_rootfs, symlink
 
 NODE_IMAGE = "course/node:latest"
 # the Docker version a node image runs, on the images the course assembles (dind images say DOCKER_VERSION)
@@ -158,34 +158,20 @@ def xtables_dir() -> Path:
     raise CourseError("iptables' modules (libxt_standard.so) are missing.", "apt-get install iptables")
 
 
-def _libraries(paths: list[str]) -> set[str]:
-    done = subprocess.run(["ldd", *paths], capture_output=True, text=True, check=False)
-    found = set(re.findall(r"=>\s+(/\S+)", done.stdout))
-    found |= set(re.findall(r"^\s+(/lib\S*ld-linux\S*)", done.stdout, re.M))
-    return found
-
-
 def node_image_tar(found: dict[str, str]) -> tuple[bytes, str]:
     """The root filesystem of the node image as a tar, and a digest of its binaries (``binaries()``)."""
     modules = xtables_dir()
     if not BUSYBOX.exists():
         raise CourseError(f"The node image needs {BUSYBOX}.", "apt-get install busybox-static")
-    digest = hashlib.sha256()
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for folder in ("bin", "sbin", "usr/bin", "usr/sbin", "etc", "tmp", "run", "var/lib/docker", "root"):
             info = tarfile.TarInfo(folder)
             info.type, info.mode = tarfile.DIRTYPE, 0o755
             tar.addfile(info)
-        for name, source in found.items():
-            data = Path(source).read_bytes()
-            digest.update(data)
-            _add_file(tar, f"usr/bin/{name}", data, 0o755)
+        digest = add_with_libraries(tar, found)
         for link in IPTABLES_LINKS:
             symlink(tar, f"usr/sbin/{link}", "/usr/bin/xtables-legacy-multi")
-        for lib in sorted(_libraries(list(found.values()))):
-            real = os.path.realpath(lib)
-            _add_file(tar, lib.lstrip("/"), Path(real).read_bytes(), 0o755)
         for module in sorted(modules.iterdir()):
             if module.is_file():
                 _add_file(tar, str(module).lstrip("/"), module.read_bytes(), 0o644)
