@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .engines import streams
-from .engines.node_image import node_image_source
+from .engines.images import LAB_IMAGE
 from .errors import CourseError
 from .table import align
 from .waiting import until
@@ -122,7 +122,8 @@ def capture(
     count: int = 4,
     seconds: int = 20,
 ) -> list[Packet]:
-    """Capture ``count`` packets of ``what`` (vxlan, gossip, esp) on ``node``'s underlay interface.
+    """Capture ``count`` packets of ``what`` (vxlan, gossip, esp) on ``node``'s underlay interface:
+    ``docker exec NODE docker run --rm --net=host course/lab tcpdump -nli eth0 -c COUNT FILTER``.
 
     ``during`` runs (e.g. a ping) once tcpdump reports that it is listening, so no packet of it is
     missed. Stops after ``count`` packets or ``seconds``, whichever comes first: the window is wide,
@@ -131,7 +132,10 @@ def capture(
     """
     if what not in FILTERS:
         raise CourseError(f"Unknown capture {what!r}.", f"Use one of: {', '.join(FILTERS)}.")
-    argv = ["timeout", str(seconds), "tcpdump", "-Z", "root", "-n", "-l", "-i", "eth0", "-c", str(count)]
+    # the lab image's tcpdump, in a sniffer on the node's own network: a node image pulled from a
+    # registry (docker:<version>-dind) has none of its own
+    sniffer = ["docker", "run", "--rm", "--net=host", LAB_IMAGE]
+    argv = [*sniffer, "timeout", str(seconds), "tcpdump", "-n", "-l", "-i", "eth0", "-c", str(count)]
     box = cluster.container(node)
     api = cluster.lab.engine.api
     run = api.exec_create(box.id, [*argv, *FILTERS[what]], stdout=True, stderr=True)["Id"]
@@ -149,10 +153,8 @@ def capture(
                 acting = pool.submit(during)
         if "tcpdump" in said and ("not found" in said or "No such file" in said):
             raise CourseError(
-                f"{node} has no tcpdump: its node image came from {node_image_source(cluster.lab.host)}.",
-                "Official docker:<version>-dind images have no tcpdump. Make the node image where the engine "
-                "runs, as root (course images export course-images.tar), and bring it here with course "
-                "images import course-images.tar.",
+                f"The lab image on {node} has no tcpdump: it is not the course's own build.",
+                "Build it on this machine (course images build --force), then run cluster.up() again.",
             )
         if during is not None and acting is None:
             raise CourseError(

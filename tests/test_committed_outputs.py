@@ -72,6 +72,16 @@ def test_outside_the_swarm_lesson_no_output_shows_a_network_only_swarm_mode_make
     assert [n for n in SWARM_NETWORKS if n in shown] == []
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_check_shows_nothing(path):
+    """A check cell is collapsed, and the site leaves it out (``remove-cell``): what it printed or
+    returned would be half-seen in JupyterLab and missing on the site. It asserts and says nothing.
+    (A check that shows what it read keeps its output, and the site its output only: ``remove-input``.)"""
+    hidden = [c for c in _cells(path) if {"check", "remove-cell"} <= set(c["metadata"].get("tags", []))]
+    noisy = [c for c in hidden if c.get("outputs")]
+    assert ["".join(c["source"])[:80] for c in noisy] == []
+
+
 def test_the_checks_can_fail():
     assert solved_in("Exercises solved: 10 of 10") and not solved_in("Exercises solved: 0 of 10")
     cells = [

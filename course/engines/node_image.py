@@ -6,7 +6,8 @@ of these that works, and ``node_image_source()`` says which one did:
 1. **the running engine's own binaries**, when this machine runs that engine and this user can read its
    process (root, the engine's version): they are assembled with every shared library ``ldd`` names for
    them, the xtables modules iptables loads (without them dockerd dies with "Couldn't load target
-   'standard'"), busybox and tcpdump, and imported with ``docker import``. No registry.
+   'standard'") and busybox, and imported with ``docker import``. No registry. (Packet captures run the
+   lab image's tcpdump on a node, so a node image needs none.)
 2. **a ``course/node`` image already on the engine** (``course images import``, or loaded by the
    classroom).
 3. **``docker:<engine version>-dind`` from a registry**: Docker Hub, or the registry named by
@@ -45,7 +46,7 @@ VERSION_LABEL = f"{IMAGE_LABEL}.version"
 # Found the way the running dockerd finds them: next to it, then on its own PATH.
 ENGINE_BINARIES = ("dockerd", "containerd", "containerd-shim-runc-v2", "runc", "docker-proxy")
 # The node also needs these; they come from this machine's PATH.
-TOOLS = ("docker", "xtables-legacy-multi", "tcpdump")
+TOOLS = ("docker", "xtables-legacy-multi")
 IPTABLES_LINKS = (
     "iptables",
     "iptables-save",
@@ -145,7 +146,7 @@ def binaries(version: str | None = None) -> dict[str, str]:
     if missing:
         raise CourseError(
             f"The node image needs {', '.join(missing)}, which this machine lacks.",
-            "On Debian: apt-get install iptables tcpdump runc (course engine start installs them).",
+            "On Debian: apt-get install iptables runc (course engine start installs them).",
         )
     return found
 
