@@ -13,7 +13,7 @@ from . import behaviours, commands, doctor, exercises, hostview, progress, solut
 from .cleanup import reset
 from .errors import CourseError
 from .lab import Lab
-from .reachability import reachability
+from .reachability import firewall_path, reachability
 from .topology import diff, snapshot
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ __all__ = [
     "doctor",
     "draw",
     "exercises",
+    "firewall_path",
     "hostview",
     "library",
     "progress",

@@ -1,8 +1,11 @@
 """Exercise checks: each reads the live engine and says what is right, or what is wrong with *that* answer.
 
 A check never raises on a wrong answer; it returns Feedback, and records the verdict in the learner's
-progress (``course progress``). Answers are accepted in every reasonable form (``"4789"``, ``4789``,
-``"4789/udp"``; ``vethXXXX@if12`` as ``ip link`` prints it). Solutions live in the notebooks in
+progress (``course progress``). A prediction (01.1, 03.1, 04.1) is written down with ``predict()``
+before anything on the page answers it, and ``predict()`` refuses one once the answer is there to read:
+the check then compares the engine with the prediction written first, not with one edited afterwards.
+Answers are accepted in every reasonable form (``"4789"``, ``4789``, ``"4789/udp"``; ``vethXXXX@if12``
+as ``ip link`` prints it). Solutions live in the notebooks in
 ``%%solution`` cells, which run in the course's tests and not in a learner's Run All.
 """
 
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import progress
+from .errors import CourseError
 from .hostview import host_interfaces, veth_peer
 from .lab import Lab, find_container
 from .reachability import probe, reachability
@@ -75,6 +79,82 @@ def exercise(key: str) -> Callable[[Callable[..., Feedback]], Callable[..., Feed
     return wrap
 
 
+# --- predictions, written down before the answer is there to read ------------------------------------
+
+# (lab, exercise) -> the prediction predict() wrote down; this kernel's only, so a restart starts afresh
+_predicted: dict[tuple[str, str], object] = {}
+
+
+def _ex_net_exists(lab: Lab) -> str | None:
+    if "ex-net" in {n.name for n in snapshot(lab, everything=True).networks}:
+        return "ex-net exists already, and its subnet is there to read. Remove it (docker network rm ex-net)"
+    return None
+
+
+def _web2_resolves(lab: Lab) -> str | None:
+    if find_container(lab.engine, "web1") is not None and lab.resolve("web1", "web2") is not None:
+        return (
+            "web1 reaches web2 by name already, and `docker exec web1 nslookup web2` would say which "
+            "address. Undo your commands (docker network disconnect NETWORK web2)"
+        )
+    return None
+
+
+def _matrix_shown(lab: Lab) -> str | None:
+    if lab.matrix_shown:
+        return "This lab's reachability matrix has been worked out already. Restart the kernel and Run All"
+    return None
+
+
+# what would give each prediction away: a reason (the prediction then comes too late), or None
+_ANSWERED_BY = {"01.1": _ex_net_exists, "03.1": _web2_resolves, "04.1": _matrix_shown}
+_ASKED = {
+    "01.1": 'the subnet you expect ex-net to get, e.g. "10.1.0.0/16"',
+    "03.1": '"bridge" or "new"',
+    "04.1": 'the pairs you expect to work by name, e.g. "ubuntu1 -> ubuntu3, ubuntu3 -> ubuntu1"',
+}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What ``predict()`` says: written down, or why not."""
+
+    written: bool
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(self.message)
+
+
+def predict(lab: Lab, exercise: str, prediction: object) -> Prediction:
+    """Write down a prediction for ``exercise`` (01.1, 03.1 or 04.1) before the page answers it.
+
+    Run again with another prediction, it replaces the first, as long as the answer is not yet there
+    to read (ex-net made, web2 resolving from web1, the matrix worked out); after that it is refused, and
+    the check compares the engine with the prediction written before.
+    """
+    if exercise not in _ANSWERED_BY:
+        raise CourseError(f"Exercise {exercise!r} takes no prediction.", f"Use one of {', '.join(_ASKED)}.")
+    too_late = _ANSWERED_BY[exercise](lab)
+    if too_late is not None:
+        kept = _predicted.get((lab.name, exercise))
+        stands = f" Your prediction {kept!r} stands." if kept is not None else ""
+        return Prediction(False, f"Too late for a prediction: {too_late}, then predict again.{stands}")
+    if prediction is None:  # a Run All from the top: no prediction of an earlier run counts
+        _predicted.pop((lab.name, exercise), None)
+        return Prediction(False, f"No prediction yet. Put {_ASKED[exercise]} in place of None, and run this.")
+    _predicted[lab.name, exercise] = prediction
+    return Prediction(True, f"Written down: {prediction!r}. Now run the commands, then the check.")
+
+
+def predicted(lab: Lab, exercise: str) -> object:
+    """The prediction ``predict()`` wrote down for ``exercise`` in this kernel, or None."""
+    return _predicted.get((lab.name, exercise))
+
+
 def _unanswered(what: str, hint: str) -> Feedback:
     return Feedback(False, f"{what} Hint: {hint}", answered=False)
 
@@ -90,20 +170,26 @@ def _given(answer: object, asked: str, hint: str) -> str | Feedback:
 
 
 @exercise("01.1")
-def subnet_of(lab: Lab, network: str, prediction: object) -> Feedback:
+def subnet_of(lab: Lab, network: str, prediction: object = None) -> Feedback:
     """Exercise 01.1: the learner's prediction of the subnet the engine gives a network they create.
 
-    The prediction is written before the network exists; the check compares it with what the engine
-    gave, and says why the engine chose that range when the prediction missed it."""
+    The prediction is written before the network exists (``predict(lab, "01.1", ...)``, or given here);
+    the check compares it with what the engine gave, and says why the engine chose that range when the
+    prediction missed it."""
     hint = f"docker network inspect {network} shows it under IPAM.Config.Subnet."
     lab.asked[network] = "network"
+    prediction = predicted(lab, "01.1") if prediction is None else prediction
     snap = snapshot(lab, everything=True)  # by name, whoever made it: a cell, or a terminal
     if network not in {n.name for n in snap.networks}:
-        first = "" if prediction is not None else "Write your prediction first (set `prediction`), then "
+        first = "" if prediction is not None else "Write your prediction first (the cell above), then "
         create = f"create the network: docker network create {network}."
         return _unanswered((first + create) if first else create[0].upper() + create[1:], hint)
     if prediction is None:
-        return _unanswered("Set `prediction` to the subnet you expected, as text, and run this again.", hint)
+        return _unanswered(
+            f"{network} exists, and no prediction was written before it. Remove it (docker network rm "
+            f"{network}), write your prediction in the cell above, then create it again.",
+            hint,
+        )
     real = ipaddress.ip_network(snap.network(network).subnet)
     text = str(prediction).strip()
     try:
@@ -302,16 +388,19 @@ def _reaching(lab: Lab, src: str, dst: str) -> tuple[Feedback, Snapshot, str | N
 
 
 @exercise("03.1")
-def web1_reaches_web2(lab: Lab, prediction: object) -> Feedback:
+def web1_reaches_web2(lab: Lab, prediction: object = None) -> Feedback:
     """Exercise 03.1: web1 reaches web2 by name (both were on the default bridge), and the learner's
-    prediction, made before their commands, of which of web2's addresses the name gives: ``"bridge"``
-    (its address on the default bridge) or ``"new"`` (on the network they create)."""
+    prediction, made before their commands (``predict(lab, "03.1", ...)``, or given here), of which of
+    web2's addresses the name gives: ``"bridge"`` (its address on the default bridge) or ``"new"`` (on
+    the network they create)."""
+    prediction = predicted(lab, "03.1") if prediction is None else prediction
     reached, snap, resolved = _reaching(lab, "web1", "web2")  # the read and the lookup it made
     if not reached.ok:
         return reached
     if prediction is None:
         return _unanswered(
-            "web1 reaches web2 by name. Set `prediction` to the address you expected, then check again.",
+            "web1 reaches web2 by name, and no prediction was written before. Undo your commands (docker "
+            "network disconnect NETWORK web2), write your prediction in its cell, then run them again.",
             '"bridge" or "new".',
         )
     said = str(prediction).strip().strip("'\"").lower()
@@ -356,15 +445,17 @@ def _yes(value: object) -> str:
 
 
 @exercise("04.1")
-def predict_matrix(lab: Lab, prediction: str | dict[tuple[str, str], bool] | None) -> Feedback:
+def predict_matrix(lab: Lab, prediction: str | dict[tuple[str, str], bool] | None = None) -> Feedback:
     """Exercise 04.1: predict, for every ordered pair, whether ping by name works.
 
-    The prediction is text naming the pairs that work, ``"ubuntu1 -> ubuntu2, ubuntu2 -> ubuntu1"``
-    (every pair left out is predicted to fail), or a dictionary ``{(source, destination): bool}``."""
+    The prediction (``predict(lab, "04.1", ...)``, or given here) is text naming the pairs that work,
+    ``"ubuntu1 -> ubuntu2, ubuntu2 -> ubuntu1"`` (every pair left out is predicted to fail), or a
+    dictionary ``{(source, destination): bool}``."""
     hint = "containers reach each other by name only on a user-defined network they share."
+    prediction = predicted(lab, "04.1") if prediction is None else prediction
     if prediction is None:  # no hint yet: it would be the answer, and this is a prediction
         return _unanswered(
-            "Set `answer` to your prediction and run this cell again.",
+            "Write your prediction in the cell above first, then run this cell again.",
             "look at which network each container is on (Step 3, and the diagram).",
         )
     actual = reachability(lab)

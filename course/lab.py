@@ -83,6 +83,7 @@ class Lab:
         self._known: dict[str, Container] = {}  # while probing from a snapshot: its containers, by name
         self._engine_id: str | None = None
         self.asked: dict[str, str] = {}  # what the exercises named, {name: "container" or "network"}
+        self.matrix_shown = False  # reachability() worked out who reaches whom: a prediction is too late
         if host is None:
             commands.use(self)  # what a %%docker cell creates joins the notebook's lab
 

@@ -125,6 +125,21 @@ def _rules(lab: Lab) -> firewall.Rules | None:
         return None
 
 
+def firewall_path(lab: Lab, src: str, dst: str) -> firewall.Trace:
+    """The path of a new ping from ``src`` to ``dst`` (on two bridge networks) through the engine host's
+    firewall: the engine's own rules (``iptables -S``, or ``nft list table ip docker-bridges``), followed
+    rule by rule as the kernel would. ``print()`` it to read the path and its verdict."""
+    snap = snapshot(lab)
+    here, there = _bridge(snap, src), _bridge(snap, dst)
+    if here is None or there is None:
+        missing = src if here is None else dst
+        raise CourseError(
+            f"{missing} is on no bridge network with an address.",
+            f"Trace a path between containers on bridges: docker network ls; docker inspect {missing}",
+        )
+    return hostview.rules(lab.host).trace(firewall.Packet(here[0], there[0], here[1], there[1]))
+
+
 def _dropped_by(rules: firewall.Rules | None, snap: Snapshot, src: str, dst: str) -> str:
     """Which of the engine host's rules drops a new ping from src's bridge to dst's (read, not assumed)."""
     there, here = _bridge(snap, dst), _bridge(snap, src)
@@ -173,6 +188,7 @@ def reachability(lab: Lab, containers: list[str] | None = None) -> Reachability:
     ``containers`` may name any containers, the learner's own (made in a terminal) too: probing only
     looks, it changes nothing.
     """
+    lab.matrix_shown = True  # what it shows answers exercise 04.1's prediction
     snap = snapshot(lab, everything=containers is not None)
     running = [c.name for c in snap.containers if c.state == "running"]
     names = tuple(sorted(containers or running))

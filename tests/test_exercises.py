@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from course import exercises, progress
+from course import CourseError, exercises, progress
 from course.hostview import host_interfaces, veth_peer
 from course.topology import snapshot
 
@@ -131,6 +131,34 @@ def test_02_2_a_container_on_the_host_network(lab):
     lab.remove("t-exhost")
     lab.run("t-exhost", "host")
     assert exercises.host_network_shares_stack(lab, "t-exhost").ok
+
+
+@pytest.mark.integration
+def test_a_prediction_is_written_down_before_the_answer_and_refused_after_it(lab):
+    assert not exercises.predict(lab, "01.1", None).written
+    assert exercises.predict(lab, "01.1", "10.0.0.0/16").written
+    assert exercises.predict(lab, "01.1", "10.1.0.0/16").written  # changed before the answer: it counts
+    lab.network("ex-net")  # docker network create ex-net: its subnet is there to read now
+    real = snapshot(lab).network("ex-net").subnet
+    late = exercises.predict(lab, "01.1", real)
+    assert not late.written and "Too late for a prediction: ex-net exists already" in late.message
+    assert "Your prediction '10.1.0.0/16' stands" in late.message
+    missed = exercises.subnet_of(lab, "ex-net")  # the prediction written down, not the late one
+    assert not missed.ok and f"ex-net got {real}, not 10.1.0.0/16" in missed.message
+
+    lab.run_many({"web1": "bridge", "web2": "bridge"})
+    assert exercises.predict(lab, "03.1", "bridge").written
+    lab.connect("web1", "ex-net")
+    lab.connect("web2", "ex-net")
+    assert "web1 reaches web2 by name already" in exercises.predict(lab, "03.1", "new").message
+    assert "Your prediction missed" in exercises.web1_reaches_web2(lab).message
+
+    assert exercises.predict(lab, "04.1", "web1 -> web2, web2 -> web1").written
+    assert exercises.predict_matrix(lab).ok  # both on ex-net: by name, each way
+    refused = exercises.predict(lab, "04.1", "web1 -> web2")
+    assert not refused.written and "matrix has been worked out already" in refused.message
+    with pytest.raises(CourseError, match="takes no prediction"):
+        exercises.predict(lab, "02.1", "none")
 
 
 @pytest.mark.integration
