@@ -109,9 +109,9 @@ def _matrix_shown(lab: Lab) -> str | None:
 # what would give each prediction away: a reason (the prediction then comes too late), or None
 _ANSWERED_BY = {"01.1": _ex_net_exists, "03.1": _web2_resolves, "04.1": _matrix_shown}
 _ASKED = {
-    "01.1": 'the subnet you expect ex-net to get, e.g. "10.1.0.0/16"',
+    "01.1": 'the subnet you expect ex-net to get (e.g. "10.1.0.0/16")',
     "03.1": '"bridge" or "new"',
-    "04.1": 'the pairs you expect to work by name, e.g. "ubuntu1 -> ubuntu3, ubuntu3 -> ubuntu1"',
+    "04.1": 'the pairs you expect to work by name (e.g. "ubuntu1 -> ubuntu3, ubuntu3 -> ubuntu1")',
 }
 
 
