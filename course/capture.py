@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 from .engines import streams
 from .engines.images import LAB_IMAGE
-from .errors import CourseError
+from .errors import CourseError, engine_call
+from .lab import find_container
 from .table import align
-from .waiting import until
+from .waiting import TimedOut, until
 
 if TYPE_CHECKING:
     from .cluster import Cluster
@@ -134,7 +135,7 @@ def capture(
         raise CourseError(f"Unknown capture {what!r}.", f"Use one of: {', '.join(FILTERS)}.")
     # the lab image's tcpdump, in a sniffer on the node's own network: a node image pulled from a
     # registry (docker:<version>-dind) has none of its own
-    sniffer = ["docker", "run", "--rm", "--net=host", LAB_IMAGE]
+    sniffer = ["docker", "run", "--rm", "--pull=never", "--net=host", LAB_IMAGE]
     argv = [*sniffer, "timeout", str(seconds), "tcpdump", "-n", "-l", "-i", "eth0", "-c", str(count)]
     box = cluster.container(node)
     api = cluster.lab.engine.api
@@ -151,10 +152,15 @@ def capture(
             said += data.decode(errors="replace")
             if acting is None and during is not None and "listening on" in said:
                 acting = pool.submit(during)
-        if "tcpdump" in said and ("not found" in said or "No such file" in said):
+        if _no_tcpdump(said):
             raise CourseError(
                 f"The lab image on {node} has no tcpdump: it is not the course's own build.",
                 "Build it on this machine (course images build --force), then run cluster.up() again.",
+            )
+        if api.exec_inspect(run).get("ExitCode") == 125:  # docker run itself failed: no sniffer ran
+            raise CourseError(
+                f"No sniffer could start on {node}: {said.strip() or 'docker run failed'}.",
+                "Bring the lab image to the nodes again: cluster.up() reloads it.",
             )
         if during is not None and acting is None:
             raise CourseError(
@@ -165,33 +171,56 @@ def capture(
     return parse(out.decode(errors="replace"))
 
 
+def _no_tcpdump(said: str) -> bool:
+    """Whether a sniffer's words say its image has no tcpdump (``exec: "tcpdump": executable file not
+    found``, busybox's ``can't execute 'tcpdump': No such file``)."""
+    said = said.lower()
+    return "tcpdump" in said and ("not found" in said or "no such file" in said)
+
+
+def _sniffer(lab: Lab, container: str) -> tuple[dict, str]:
+    """The sniffer's state (``docker inspect``) and what it said (``docker logs``), whoever started it."""
+    with engine_call(f"read the container {container}"):
+        box = find_container(lab.engine, container)
+        if box is None:
+            raise CourseError(
+                f"There is no container {container}.",
+                f"Start the sniffer first (the docker run -d --name {container} ... tcpdump command above).",
+            )
+        return box.attrs["State"], box.logs().decode(errors="replace")
+
+
+def _ended(container: str, state: dict, said: str) -> CourseError:
+    """Why a sniffer stopped early, as one error with the fix."""
+    why = (state.get("Error") or said).strip()  # a start that failed leaves no logs
+    if _no_tcpdump(why):
+        return CourseError(
+            f"{container} has no tcpdump: the lab image here is not the course's own build.",
+            "Build it on this machine (course images build --force), or put nicolaka/netshoot in place of "
+            "course/lab in that command.",
+        )
+    return CourseError(
+        f"The tcpdump in {container} ended ({state.get('Status')}, exit code {state.get('ExitCode')}): "
+        f"{why or 'it said nothing'}.",
+        "Check the interface's name (docker run --rm --net=host course/lab ip -o link lists the host's), "
+        f"remove the container (docker rm {container}) and run the command again.",
+    )
+
+
 def listening(lab: Lab, container: str, timeout: float = 30) -> str:
     """Wait until the tcpdump in ``container`` says it is listening (``docker logs CONTAINER``).
 
     Returns what it said. Raises CourseError with the fix when it cannot run: an image without
     tcpdump (busybox pulled from a registry), or an interface that does not exist.
     """
-    box = lab.container(container)
 
     def said() -> str:
-        box.reload()
-        text = box.logs().decode(errors="replace")
+        state, text = _sniffer(lab, container)
         if "listening on" in text:
             return text
-        if box.status == "running":
+        if state.get("Status") == "running":
             return ""
-        why = (box.attrs["State"].get("Error") or text).strip()  # a start that failed leaves no logs
-        if "tcpdump" in why and ("not found" in why or "no such file" in why.lower()):
-            raise CourseError(
-                f"{container} has no tcpdump: the lab image here is not the course's own build.",
-                "Build it on this machine (course images build --force), or put nicolaka/netshoot "
-                "in place of course/lab in that command.",
-            )
-        raise CourseError(
-            f"The tcpdump in {container} ended: {why or 'it said nothing'}.",
-            "Check the interface's name (docker run --rm --net=host course/lab ip -o link lists the "
-            f"host's), remove the container (docker rm {container}) and run the command again.",
-        )
+        raise _ended(container, state, text)
 
     until(said, timeout=timeout, what=f"the tcpdump in {container} to listen", retry=())
     return said()
@@ -201,11 +230,22 @@ def finished(lab: Lab, container: str, timeout: float = 30) -> str:
     """Wait until the tcpdump in ``container`` has its ``-c`` packets and has exited, as ``docker wait
     CONTAINER`` does (tcpdump hands packets on in blocks, up to a second late: reading its logs the
     moment a ping ends may miss the last ones). Returns its logs."""
-    box = lab.container(container)
 
     def ended() -> bool:
-        box.reload()
-        return box.status == "exited"
+        state, text = _sniffer(lab, container)
+        if state.get("Status") == "running":
+            return False
+        if state.get("Status") == "exited" and state.get("ExitCode") == 0:
+            return True
+        raise _ended(container, state, text)
 
-    until(ended, timeout=timeout, what=f"the tcpdump in {container} to capture all its packets", retry=())
-    return box.logs().decode(errors="replace")
+    try:
+        until(ended, timeout=timeout, what=f"the tcpdump in {container} to end", retry=())
+    except TimedOut:
+        caught = len(parse(_sniffer(lab, container)[1]))
+        raise CourseError(
+            f"The tcpdump in {container} caught {caught} packets in {timeout:.0f} s, fewer than its -c asks.",
+            f"Send the traffic again (the command above), or stop it (docker stop {container}); docker logs "
+            f"{container} shows what it saw.",
+        ) from None
+    return _sniffer(lab, container)[1]

@@ -11,6 +11,7 @@ as ``ip link`` prints it). Solutions live in the notebooks in
 
 from __future__ import annotations
 
+import copy
 import functools
 import ipaddress
 import os
@@ -62,13 +63,13 @@ def exercise(key: str) -> Callable[[Callable[..., Feedback]], Callable[..., Feed
 
     def wrap(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
         @functools.wraps(check)
-        def run(*args: object) -> Feedback:
-            labs = [a for a in args if isinstance(a, Lab)]
+        def run(*args: object, **kwargs: object) -> Feedback:
+            labs = [a for a in [*args, *kwargs.values()] if isinstance(a, Lab)]
             if labs:
                 with labs[0].muted():  # the check's probes are not the learner's commands
-                    verdict = check(*args)
+                    verdict = check(*args, **kwargs)
             else:
-                verdict = check(*args)
+                verdict = check(*args, **kwargs)
             if verdict.answered:
                 progress.record(key, verdict.ok)
             return verdict
@@ -92,7 +93,8 @@ def _ex_net_exists(lab: Lab) -> str | None:
 
 
 def _web2_resolves(lab: Lab) -> str | None:
-    if find_container(lab.engine, "web1") is not None and lab.resolve("web1", "web2") is not None:
+    own = set(lab.addresses("web2").values()) if find_container(lab.engine, "web2") is not None else set()
+    if find_container(lab.engine, "web1") is not None and lab.resolve("web1", "web2") in own:
         return (
             "web1 reaches web2 by name already, and `docker exec web1 nslookup web2` would say which "
             "address. Undo your commands (docker network disconnect NETWORK web2)"
@@ -102,10 +104,38 @@ def _web2_resolves(lab: Lab) -> str | None:
 
 def _matrix_shown(lab: Lab) -> str | None:
     if lab.matrix_shown:
-        return "This lab's reachability matrix has been worked out already. Restart the kernel and Run All"
+        return (
+            "This lab's reachability matrix has been worked out already. Restart the kernel, put your new "
+            "prediction in its cell, and Run All"
+        )
     return None
 
 
+def _not_a_range(lab: Lab, text: str) -> str | None:
+    try:
+        ipaddress.ip_network(text)
+    except ValueError:
+        return f"{text!r} is not an address range from its first address; write it like 10.1.0.0/16."
+    return None if "/" in text else f"{text} has no /N; write the range, like 10.1.0.0/16."
+
+
+def _not_bridge_or_new(lab: Lab, text: str) -> str | None:
+    said = text.strip("'\"").lower()
+    return None if said in ("bridge", "new") else f'{text!r}: write "bridge" or "new".'
+
+
+def _not_pairs(lab: Lab, text: str) -> str | None:
+    read = _read_pairs(text, _running(lab))
+    return read if isinstance(read, str) else None
+
+
+# what a prediction must look like: None, or what is wrong with it
+_UNREADABLE = {"01.1": _not_a_range, "03.1": _not_bridge_or_new, "04.1": _not_pairs}
+_NEXT = {
+    "01.1": "Now create ex-net with docker network create, then run the check.",
+    "03.1": "Now run your commands, then the check.",
+    "04.1": "Now run the check below.",
+}
 # what would give each prediction away: a reason (the prediction then comes too late), or None
 _ANSWERED_BY = {"01.1": _ex_net_exists, "03.1": _web2_resolves, "04.1": _matrix_shown}
 _ASKED = {
@@ -146,8 +176,11 @@ def predict(lab: Lab, exercise: str, prediction: object) -> Prediction:
     if prediction is None:  # a Run All from the top: no prediction of an earlier run counts
         _predicted.pop((lab.name, exercise), None)
         return Prediction(False, f"No prediction yet. Put {_ASKED[exercise]} in place of None, and run this.")
-    _predicted[lab.name, exercise] = prediction
-    return Prediction(True, f"Written down: {prediction!r}. Now run the commands, then the check.")
+    unreadable = _UNREADABLE[exercise](lab, str(prediction).strip())
+    if unreadable is not None:  # said now, while it can still be put right
+        return Prediction(False, f"Not written down: {unreadable}")
+    _predicted[lab.name, exercise] = copy.deepcopy(prediction)  # not the learner's dict, which may change
+    return Prediction(True, f"Written down: {prediction!r}. {_NEXT[exercise]}")
 
 
 def predicted(lab: Lab, exercise: str) -> object:
@@ -181,13 +214,13 @@ def subnet_of(lab: Lab, network: str, prediction: object = None) -> Feedback:
     prediction = predicted(lab, "01.1") if prediction is None else prediction
     snap = snapshot(lab, everything=True)  # by name, whoever made it: a cell, or a terminal
     if network not in {n.name for n in snap.networks}:
-        first = "" if prediction is not None else "Write your prediction first (the cell above), then "
+        first = "" if prediction is not None else "Write your prediction first (exercises.predict), then "
         create = f"create the network: docker network create {network}."
         return _unanswered((first + create) if first else create[0].upper() + create[1:], hint)
     if prediction is None:
         return _unanswered(
             f"{network} exists, and no prediction was written before it. Remove it (docker network rm "
-            f"{network}), write your prediction in the cell above, then create it again.",
+            f"{network}), write your prediction (exercises.predict), then create it again.",
             hint,
         )
     real = ipaddress.ip_network(snap.network(network).subnet)
@@ -435,6 +468,25 @@ def front1_reaches_back1(lab: Lab, networks: list[str]) -> Feedback:
     return _reach(lab, "front1", "back1")
 
 
+def _running(lab: Lab) -> tuple[str, ...]:
+    """The lab's running containers, sorted, as the matrix lists them."""
+    return tuple(sorted(c.name for c in snapshot(lab).containers if c.state == "running"))
+
+
+def _read_pairs(text: str, names: tuple[str, ...]) -> list[tuple[str, str]] | str:
+    """``"ubuntu1 -> ubuntu2, ubuntu2 -> ubuntu1"`` as pairs of ``names``, or what cannot be read."""
+    named = [
+        tuple(p.strip() for p in part.split("->")) for part in re.split(r"[,;\n]+", text) if part.strip()
+    ]
+    odd = [" -> ".join(p) for p in named if len(p) != 2 or p[0] == p[1] or not set(p) <= set(names)]
+    if odd:
+        return (
+            f"Cannot read {', '.join(odd)}: write each pair as SOURCE -> DESTINATION, with two of "
+            f"{', '.join(names)}, and commas between pairs."
+        )
+    return named
+
+
 def _pairs(pairs: list[tuple[str, str]]) -> str:
     shown = ", ".join(f"{s}->{d}" for s, d in pairs[:4])
     return shown + (" ..." if len(pairs) > 4 else "")
@@ -455,25 +507,16 @@ def predict_matrix(lab: Lab, prediction: str | dict[tuple[str, str], bool] | Non
     prediction = predicted(lab, "04.1") if prediction is None else prediction
     if prediction is None:  # no hint yet: it would be the answer, and this is a prediction
         return _unanswered(
-            "Write your prediction in the cell above first, then run this cell again.",
-            "look at which network each container is on (Step 3, and the diagram).",
+            "Write your prediction first, in the exercises.predict(lab, '04.1', ...) cell, then run this.",
+            "look at which network each container is on (Steps 2 and 4, and the diagram after Step 4).",
         )
-    actual = reachability(lab)
-    pairs = [(s, d) for s in actual.names for d in actual.names if s != d]
+    names = _running(lab)
+    pairs = [(s, d) for s in names for d in names if s != d]
     if isinstance(prediction, str):
-        named = [
-            tuple(p.strip() for p in part.split("->"))
-            for part in re.split(r"[,;\n]+", prediction)
-            if part.strip()
-        ]
-        odd = [" -> ".join(p) for p in named if len(p) != 2 or p not in pairs]
-        if odd:
-            return Feedback(
-                False,
-                f"Cannot read {', '.join(odd)}: write each pair as SOURCE -> DESTINATION, with two of "
-                f"{', '.join(actual.names)}, and commas between pairs.",
-            )
-        prediction = {pair: pair in named for pair in pairs}
+        read = _read_pairs(prediction, names)
+        if isinstance(read, str):
+            return Feedback(False, read)
+        prediction = {pair: pair in read for pair in pairs}
     if not isinstance(prediction, dict):
         return Feedback(False, 'Give text: "ubuntu1 -> ubuntu2, ..." (the pairs that work).')
     missing = [p for p in pairs if p not in prediction]
@@ -483,6 +526,7 @@ def predict_matrix(lab: Lab, prediction: str | dict[tuple[str, str], bool] | Non
             f"You gave {len(pairs) - len(missing)} of the {len(pairs)} ordered pairs; give each one True or "
             f"False (missing: {_pairs(missing)}).",
         )
+    actual = reachability(lab)  # only now: what it shows answers the prediction
     wrong = [
         f"{s} -> {d}: you said {_yes(prediction[s, d])}, it is {_yes(actual[s, d].by_name)}"
         for s, d in pairs

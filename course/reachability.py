@@ -128,16 +128,22 @@ def _rules(lab: Lab) -> firewall.Rules | None:
 def firewall_path(lab: Lab, src: str, dst: str) -> firewall.Trace:
     """The path of a new ping from ``src`` to ``dst`` (on two bridge networks) through the engine host's
     firewall: the engine's own rules (``iptables -S``, or ``nft list table ip docker-bridges``), followed
-    rule by rule as the kernel would. ``print()`` it to read the path and its verdict."""
-    snap = snapshot(lab)
+    rule by rule as the kernel would (``hostview.forward_trace``). ``print()`` it to read the path."""
+    snap = snapshot(lab, everything=True)  # by name, whoever made them
+    for name in (src, dst):
+        box = next((c for c in snap.containers if c.name == name), None)
+        if box is None:
+            raise CourseError(f"There is no container {name}.", "docker ps -a lists the containers.")
+        if box.state != "running":
+            raise CourseError(f"{name} is not running ({box.state}).", f"Start it: docker start {name}")
     here, there = _bridge(snap, src), _bridge(snap, dst)
     if here is None or there is None:
         missing = src if here is None else dst
         raise CourseError(
             f"{missing} is on no bridge network with an address.",
-            f"Trace a path between containers on bridges: docker network ls; docker inspect {missing}",
+            f"Trace a path between containers on bridges: docker inspect {missing} names its networks.",
         )
-    return hostview.rules(lab.host).trace(firewall.Packet(here[0], there[0], here[1], there[1]))
+    return hostview.forward_trace(here[0], there[0], here[1], there[1], lab.host)
 
 
 def _dropped_by(rules: firewall.Rules | None, snap: Snapshot, src: str, dst: str) -> str:

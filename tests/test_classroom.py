@@ -8,6 +8,7 @@ engines report.
 from __future__ import annotations
 
 import socket
+import subprocess
 
 import pytest
 
@@ -15,6 +16,7 @@ from course.classroom import learner_engine
 from course.engines.images import KEEPALIVE, LAB_IMAGE
 from course.engines.node_image import build_node_image
 from course.errors import CourseError
+from course.waiting import until
 
 # On the first engine only, as the classroom hub scenario: a room is served from the engine make test
 # starts first (Docker 29), and the learners' engines inside it are the course's own.
@@ -63,7 +65,8 @@ def test_each_learner_sees_only_their_own_engine_and_a_reset_keeps_notebooks(eng
     assert {"t-ann", "t-bob"} <= set(learner_engine.learners())
     ann_server, bob_server = server(ann), server(bob)
 
-    # each server's docker answers, with the learner's own engine
+    # each server runs as the learner's unprivileged user, and its docker answers, with their own engine
+    assert ann_server.exec_run(["id", "-u"]).output.strip() == str(learner_engine.LEARNER_UID).encode()
     assert _docker(ann_server, "info", "--format", "{{.Name}}") == (0, "t-ann-engine")
     assert _docker(bob_server, "info", "--format", "{{.Name}}") == (0, "t-bob-engine")
     assert _docker(ann_server, "run", "-d", "--name", "ann-box", LAB_IMAGE, *KEEPALIVE)[0] == 0
@@ -104,6 +107,27 @@ def test_each_learner_sees_only_their_own_engine_and_a_reset_keeps_notebooks(eng
     assert learner_engine.class_progress(["t-ann"]).splitlines()[1].split()[-1] == "2/10"  # progress kept too
     assert _docker(ann_server, "image", "ls", "-q", LAB_IMAGE)[1] != ""  # images stay
     assert _docker(bob_server, "info", "--format", "{{.Containers}}") == (0, "0")
+
+
+def test_a_fork_bomb_in_one_learners_server_stays_in_it(engine, room):
+    """The server's process limit holds: ann's server fills it, and bob's server, his engine and the host
+    engine keep answering."""
+    (ann, bob), server = room
+    for learner in (ann, bob):
+        learner.start()
+    ann_server, bob_server = server(ann), server(bob)
+    ann_server.exec_run(["sh", "-c", "bomb() { bomb | bomb & }; bomb"], detach=True)
+    limit = learner_engine.SERVER_LIMITS["pids_limit"]
+
+    def processes() -> int:  # as the engine counts them, in the server's cgroup
+        return ann_server.stats(stream=False)["pids_stats"].get("current", 0)
+
+    until(lambda: processes() >= limit * 0.9, 60, 0.5, "the fork bomb to fill ann's server")
+    assert processes() <= limit
+    assert _docker(bob_server, "version", "--format", "{{.Server.Os}}") == (0, "linux")
+    assert bob.docker("network", "create", "bob-net")[0] == 0  # bob's engine works
+    assert engine.ping() and subprocess.run(["true"], check=False).returncode == 0  # the host forks
+    ann_server.remove(force=True)  # docker rm -f: the whole bomb goes with its container
 
 
 def test_learners_are_walled_off_from_each_other_and_the_host_still_reaches_each(engine, room):

@@ -251,16 +251,18 @@ def test_a_capture_on_a_node_whose_lab_image_lacks_tcpdump_says_how_to_build_one
     engine = cluster.node("node2").engine
     built = engine.images.get(LAB_IMAGE)
     stripped = engine.containers.run(LAB_IMAGE, ["rm", "/usr/bin/tcpdump"], detach=True)
-    stripped.wait()
-    image = stripped.commit(*LAB_IMAGE.split(":"))  # docker commit: course/lab without tcpdump
-    stripped.remove()
+    image = None
     try:
+        assert stripped.wait()["StatusCode"] == 0
+        image = stripped.commit(*LAB_IMAGE.split(":"))  # docker commit: course/lab without tcpdump
         with pytest.raises(CourseError, match="The lab image on node2 has no tcpdump") as raised:
             capture(cluster, "node2", "gossip", count=1, seconds=2)
         assert "course images build" in raised.value.fix
     finally:
+        stripped.remove()
         built.tag(*LAB_IMAGE.split(":"))
-        engine.images.remove(image.id)
+        if image is not None:
+            engine.images.remove(image.id)
 
 
 def test_the_cluster_diagram_labels_each_host_with_its_underlay_address(cluster):

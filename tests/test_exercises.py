@@ -136,6 +136,9 @@ def test_02_2_a_container_on_the_host_network(lab):
 @pytest.mark.integration
 def test_a_prediction_is_written_down_before_the_answer_and_refused_after_it(lab):
     assert not exercises.predict(lab, "01.1", None).written
+    unreadable = exercises.predict(lab, "01.1", "10.1.0.0")  # no /N: said now, while it can be put right
+    assert not unreadable.written and "has no /N" in unreadable.message
+    assert "not an address range" in exercises.predict(lab, "01.1", "ex-net").message
     assert exercises.predict(lab, "01.1", "10.0.0.0/16").written
     assert exercises.predict(lab, "01.1", "10.1.0.0/16").written  # changed before the answer: it counts
     lab.network("ex-net")  # docker network create ex-net: its subnet is there to read now
@@ -147,12 +150,19 @@ def test_a_prediction_is_written_down_before_the_answer_and_refused_after_it(lab
     assert not missed.ok and f"ex-net got {real}, not 10.1.0.0/16" in missed.message
 
     lab.run_many({"web1": "bridge", "web2": "bridge"})
+    assert 'write "bridge" or "new"' in exercises.predict(lab, "03.1", "default bridge").message
+    assert exercises.predict(lab, "03.1", "new").written
+    assert not exercises.predict(lab, "03.1", None).written  # a Run All from the top forgets it
+    assert exercises.predicted(lab, "03.1") is None
     assert exercises.predict(lab, "03.1", "bridge").written
     lab.connect("web1", "ex-net")
     lab.connect("web2", "ex-net")
     assert "web1 reaches web2 by name already" in exercises.predict(lab, "03.1", "new").message
     assert "Your prediction missed" in exercises.web1_reaches_web2(lab).message
 
+    typo = exercises.predict(lab, "04.1", "web1 to web2")  # refused, and nothing is shown: no lock
+    assert not typo.written and "Cannot read web1 to web2" in typo.message
+    assert "Cannot read" in exercises.predict_matrix(lab, "web1 -> web9").message and not lab.matrix_shown
     assert exercises.predict(lab, "04.1", "web1 -> web2, web2 -> web1").written
     assert exercises.predict_matrix(lab).ok  # both on ex-net: by name, each way
     refused = exercises.predict(lab, "04.1", "web1 -> web2")

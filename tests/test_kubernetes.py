@@ -26,6 +26,7 @@ def pod(values: dict, monkeypatch) -> dict:
         # what z2jh's jupyterhub_config.py does with these keys
         spawner.image = f"{single['image']['name']}:{single['image']['tag']}"
         spawner.cmd = [single["cmd"]]
+        spawner.uid = single["uid"]
         spawner.environment = dict(single["extraEnv"])
         spawner.mem_limit, spawner.mem_guarantee = single["memory"]["limit"], single["memory"]["guarantee"]
         spawner.cpu_limit = float(single["cpu"]["limit"])
@@ -51,6 +52,24 @@ def test_every_learner_pod_has_an_engine_of_its_own_and_no_host_socket(monkeypat
     assert all("hostPath" not in v for v in spec["volumes"])  # nothing of the node, its socket least
     assert server["resources"]["limits"]["memory"] and engine["resources"]["limits"]["memory"] == "3Gi"
     assert values["cull"]["enabled"] and values["hub"]["config"]["JupyterHub"]["authenticator_class"]
+    # the notebook server runs as the learner image's user, whose group the engine gives its socket
+    assert server["securityContext"]["runAsUser"] == 1000
+    assert engine["args"][engine["args"].index("--group") + 1] == "1000"
+
+
+def _keys(tree: object) -> list[str]:
+    if isinstance(tree, dict):
+        return [k for key, value in tree.items() for k in [str(key), *_keys(value)]]
+    if isinstance(tree, list):
+        return [k for item in tree for k in _keys(item)]
+    return []
+
+
+def test_the_values_hold_no_password_and_let_no_one_in_unnamed():
+    values = yaml.safe_load(VALUES.read_text())
+    assert [k for k in _keys(values) if "password" in k.lower()] == []  # it comes from the admin's file
+    assert "allow_all" not in _keys(values) and "allowed_users" not in _keys(values)  # named at install
+    assert _keys({"a": [{"user_password": "x"}]}) == ["a", "user_password"]  # the check can fail
 
 
 def test_the_check_can_fail(monkeypatch):

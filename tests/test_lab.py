@@ -153,15 +153,23 @@ def test_lab_image_is_small_and_has_the_workshop_tools(engine):
 def test_tcpdump_in_a_sniffer_container_sees_a_ping_and_its_errors_are_named(lab):
     lab.run("t-pinger")
     pinger_ip = lab.addresses("t-pinger")["bridge"]
-    lab.run("t-sniff", "host", command=["tcpdump", "-lni", "docker0", "-c", "2", "icmp"])
+    sniff = ["tcpdump", "-lni", "docker0", "-c", "2", f"icmp and host {pinger_ip}"]  # no other lab's pings
+    lab.run("t-sniff", "host", command=sniff)
     assert "listening on docker0" in capture.listening(lab, "t-sniff")
     gateway = lab.exec("t-pinger", ["ip", "route"]).output.split()[2]  # default via GATEWAY dev eth0
     assert lab.ping("t-pinger", gateway)
     said = capture.finished(lab, "t-sniff")
     assert [(p.src, p.dst) for p in capture.parse(said)] == [(pinger_ip, gateway), (gateway, pinger_ip)]
     lab.run("t-sniff-bad", "host", command=["tcpdump", "-lni", "no-such-if0", "-c", "2"])
-    with pytest.raises(CourseError, match=r"The tcpdump in t-sniff-bad ended: .*no-such-if0"):
+    with pytest.raises(CourseError, match=r"The tcpdump in t-sniff-bad ended \(exited, .*no-such-if0"):
         capture.listening(lab, "t-sniff-bad")
+    lab.run("t-sniff-idle", "host", command=["tcpdump", "-lni", "lo", "-c", "2", "udp port 9"])
+    capture.listening(lab, "t-sniff-idle")  # nothing will come: it never gets its two packets
+    with pytest.raises(CourseError, match="caught 0 packets in 2 s") as raised:
+        capture.finished(lab, "t-sniff-idle", timeout=2)
+    assert "docker stop t-sniff-idle" in raised.value.fix
+    with pytest.raises(CourseError, match="There is no container t-sniff-none"):
+        capture.listening(lab, "t-sniff-none")
 
 
 def test_creating_again_with_other_settings_says_what_differs_and_how_to_redo_it(lab):

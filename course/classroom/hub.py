@@ -22,7 +22,7 @@ from traitlets import Unicode
 from .. import process
 from ..engines.client import client
 from ..errors import CourseError
-from .learner_engine import HOME, LearnerEngine, check_learner
+from .learner_engine import HOME, SERVER_LIMITS, LearnerEngine, check_learner
 from .learner_image import LEARNER_IMAGE, build_learner_image
 
 STATE = Path("/var/lib/dockernet-course/hub")
@@ -38,7 +38,8 @@ PROXY = (
 
 class LearnerSpawner(DockerSpawner):
     """DockerSpawner whose server joins the learner's own engine (``learner_engine.LearnerEngine``):
-    its network namespace, its socket volume, ``DOCKER_HOST``; and the learner's home volume."""
+    its network namespace, its socket volume, ``DOCKER_HOST``; and the learner's home volume. A server
+    that stops (the learner's Stop, or the idle culler) stops its engine too."""
 
     image = Unicode(LEARNER_IMAGE, config=True)
 
@@ -51,9 +52,20 @@ class LearnerSpawner(DockerSpawner):
         self.volumes = options["volumes"]
         self.environment = {**self.environment, **options["environment"]}
         # no exposed port: the server shares its engine container's network, where ports cannot be set
-        self.extra_create_kwargs = {**self.extra_create_kwargs, "labels": options["labels"], "ports": None}
+        self.extra_create_kwargs = {
+            **self.extra_create_kwargs,
+            "labels": options["labels"],
+            "ports": None,
+            "user": options["user"],
+        }
         self.notebook_dir = HOME
         return await super().start()
+
+    async def stop(self, now: bool = False) -> None:
+        """Stop the server, then the learner's engine and every container in it (notebook 05's
+        simulated hosts too): an idle learner holds no memory. Their next start starts both again."""
+        await super().stop(now=now)
+        await asyncio.to_thread(LearnerEngine(self.user.name).stop)
 
     def get_network_ip(self, network_settings):
         """The server lives in its engine container's network namespace: that container's address."""
@@ -71,9 +83,6 @@ def ensure_proxy() -> Path:
             "Check that npm reaches its registry (npm ping), then run course classroom hub again.",
         )
     return PROXY
-
-
-SERVER_PIDS = 1024  # a learner's notebook server: kernels, terminals, the docker CLI; not a fork bomb
 
 
 def free_port(address: str) -> int:
@@ -108,11 +117,10 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
     c.JupyterHub.spawner_class = LearnerSpawner
     c.DockerSpawner.remove = True  # the server container goes; the learner's home volume stays
     c.DockerSpawner.name_template = "classroom-{raw_username}-server"  # learner names are checked
-    c.DockerSpawner.mem_limit = "1G"
     # a fork bomb or a busy loop in one learner's terminal stays in their server
-    c.DockerSpawner.cpu_limit = 1.0
-    c.DockerSpawner.extra_host_config = {"pids_limit": SERVER_PIDS}
-    c.Spawner.args = ["--allow-root"]  # root in the learner's own container, with no host socket
+    c.DockerSpawner.mem_limit = SERVER_LIMITS["mem_limit"]
+    c.DockerSpawner.cpu_limit = SERVER_LIMITS["nano_cpus"] / 1e9
+    c.DockerSpawner.extra_host_config = {"pids_limit": SERVER_LIMITS["pids_limit"]}
     c.Spawner.start_timeout = 180
     c.Spawner.http_timeout = 120
     services = [{

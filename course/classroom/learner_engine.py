@@ -14,7 +14,10 @@ For a learner called ``ann`` the host engine runs, all labelled ``course.classro
 The learner's notebook server (a container the hub starts) joins the engine container's network
 namespace and mounts the socket volume (``server_options()``), so ``docker`` in a notebook talks to
 ``unix:///run/learner/docker.sock``: the learner's own engine. The host's Docker socket is mounted into
-no learner container.
+no learner container. The server runs as an unprivileged user (``LEARNER_UID``), whose group owns the
+engine's socket, with a memory, CPU and process limit of its own: a fork bomb in a learner's terminal
+stays in their server. When the server stops (the learner's Stop, or the idle culler), the hub stops
+the engine too (``stop()``), and with it every container inside it, notebook 05's simulated hosts too.
 
 This isolates learners from each other's mistakes, not from a hostile learner: an engine in a
 container runs with broad capabilities (see ``course/engines/dind.py`` and the README's classroom notes).
@@ -36,7 +39,7 @@ from ..cleanup import Removed
 from ..engines.client import client
 from ..engines.daemon import LOOKUPS
 from ..engines.dind import start_engine_container
-from ..engines.images import LAB_IMAGE
+from ..engines.images import LAB_IMAGE, build_lab_image
 from ..engines.node_image import build_node_image
 from ..errors import CourseError, engine_call
 from ..table import align
@@ -48,6 +51,10 @@ DOCKER_HOST = f"unix://{SOCKET_DIR}/docker.sock"
 HOME = "/home/learner"
 # Per learner engine: enough for notebook 05's three simulated hosts, not enough to starve the room.
 LIMITS = {"mem_limit": "3g", "nano_cpus": 1_000_000_000, "pids_limit": 4096}
+# Per learner server: kernels, terminals, the docker CLI; not a fork bomb, nor a busy loop for the room.
+SERVER_LIMITS = {"mem_limit": "1g", "nano_cpus": 1_000_000_000, "pids_limit": 1024}
+# The server's user: no root in it. The engine gives its socket to this group (dockerd --group).
+LEARNER_UID = 1000
 # learners' own networks on the host, and the nested engines' default bridge: apart from each other
 # and from the host's docker0 (172.17.0.0/16), where the hub's API listens
 LEARNER_RANGE = ipaddress.ip_network("10.210.0.0/16")
@@ -104,9 +111,10 @@ class LearnerEngine:
                         "another learner name.",
                     )
             self._own_network()
+            self._own_home()
             # the nested default bridge takes 172.18.0.1/16: left to itself it would take 172.17.0.0/16,
             # the host's docker0, where the hub's API listens, and the server could no longer reach it
-            argv = ["dockerd", "-H", DOCKER_HOST, *LOOKUPS, "--bip", NESTED_BIP]
+            argv = ["dockerd", "-H", DOCKER_HOST, "--group", str(LEARNER_UID), *LOOKUPS, "--bip", NESTED_BIP]
             box = start_engine_container(
                 self.host,
                 build_node_image(),
@@ -155,6 +163,16 @@ class LearnerEngine:
                 "another learner name.",
             )
 
+    def _own_home(self) -> None:
+        """The home volume belongs to the server's user (``docker run --rm -v classroom-ann-home:/home/learner
+        course/lab chown 1000:1000 /home/learner``): a new volume is root's, and so is one from before."""
+        volume = {self.volumes["home"]: {"bind": HOME, "mode": "rw"}}
+        owner = f"{LEARNER_UID}:{LEARNER_UID}"
+        with engine_call(f"give {self.volumes['home']} to the learner's user"):
+            self.host.containers.run(
+                build_lab_image().id, ["chown", owner, HOME], volumes=volume, remove=True, network_mode="none"
+            )
+
     def _free_subnet(self) -> str:
         """A /24 of LEARNER_RANGE that no network of the host engine uses: never the nested engine's
         172.18.0.0/16 nor the host's docker0."""
@@ -184,6 +202,8 @@ class LearnerEngine:
         """What the learner's notebook server container needs, as Docker SDK ``containers.run`` keywords
         (DockerSpawner's ``extra_host_config`` / ``volumes`` / ``environment`` carry the same)."""
         return {
+            "user": f"{LEARNER_UID}:{LEARNER_UID}",
+            **SERVER_LIMITS,
             "network_mode": f"container:{self.container_name}",
             "volumes": {
                 self.volumes["socket"]: {"bind": SOCKET_DIR, "mode": "rw"},
@@ -192,6 +212,16 @@ class LearnerEngine:
             "environment": {"DOCKER_HOST": DOCKER_HOST},
             "labels": self.labels,
         }
+
+    def stop(self, timeout: int = 30) -> bool:
+        """Stop the learner's engine, and so every container inside it (``docker stop
+        classroom-ann-engine``); its volumes, and the learner's notebooks, stay. False if none ran."""
+        box = self.container()
+        if box is None or box.status != "running":
+            return False
+        with engine_call(f"stop {self.container_name}"):
+            box.stop(timeout=timeout)
+        return True
 
     def remove(self) -> None:
         """Remove the engine container and every volume of this learner, notebooks included."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from ..engines.client import client
 from ..engines.images import IMAGE_LABEL, import_rootfs
 from ..engines.releases import debian_uri
 from ..errors import CourseError
+from .learner_engine import HOME, LEARNER_UID
 
 LEARNER_IMAGE = "course/learner:latest"
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +55,7 @@ def _inputs() -> str:
         ]
     )
     files = [f for f in files if f.is_file()] + [_docker_cli()]
-    digest = hashlib.sha256(" ".join([*PACKAGES, version("jupyterhub"), START]).encode())
+    digest = hashlib.sha256(" ".join([*PACKAGES, version("jupyterhub"), START, str(LEARNER_UID)]).encode())
     for f in files:
         digest.update(f.read_bytes())
     return digest.hexdigest()[:16]
@@ -122,6 +124,20 @@ def _install(rootfs: Path) -> None:
     shutil.rmtree(wheels)
 
 
+def _add_learner(rootfs: Path) -> None:
+    """The unprivileged user the server runs as, ``learner`` (``LEARNER_UID``), owner of its home: a new
+    home volume takes that owner from the image when Docker first fills it."""
+    for table, line in (("passwd", f"learner:x:{LEARNER_UID}:{LEARNER_UID}:learner:{HOME}:/bin/sh"),
+                        ("group", f"learner:x:{LEARNER_UID}:")):  # fmt: skip
+        path = rootfs / "etc" / table
+        if not any(entry.startswith("learner:") for entry in path.read_text().splitlines()):
+            with path.open("a") as out:
+                out.write(line + "\n")
+    home = rootfs / HOME.lstrip("/")
+    home.mkdir(parents=True, exist_ok=True)
+    os.chown(home, LEARNER_UID, LEARNER_UID)
+
+
 def _docker_cli() -> Path:
     """This machine's docker CLI, for the image (a static build, or one linked to Debian 12's libc)."""
     found = shutil.which("docker")
@@ -161,7 +177,7 @@ def build_learner_image(host: str | None = None, force: bool = False) -> str:
     start = rootfs / "usr" / "local" / "bin" / "start-learner"
     start.write_text(START)
     start.chmod(0o755)
-    (rootfs / "home" / "learner").mkdir(parents=True, exist_ok=True)
+    _add_learner(rootfs)
     packed = io.BytesIO()
     with tarfile.open(fileobj=packed, mode="w") as tar:
         tar.add(
@@ -170,6 +186,7 @@ def build_learner_image(host: str | None = None, force: bool = False) -> str:
             filter=lambda info: None if info.name.startswith(SKIP) else info,
         )
     changes = [
+        f"USER {LEARNER_UID}:{LEARNER_UID}",
         "ENV PATH=/opt/course/venv/bin:/usr/local/bin:/usr/bin:/bin",
         "ENV HOME=/home/learner",
         "WORKDIR /home/learner",

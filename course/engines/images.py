@@ -42,10 +42,19 @@ _GROUP = "root:x:0:\nnobody:x:65534:\ntcpdump:x:101:\n"
 
 
 def shared_libraries(paths: list[str]) -> set[str]:
-    """Every shared library ``ldd`` names for these binaries, the dynamic loader included."""
+    """Every shared library ``ldd`` names for these binaries, the dynamic loader included.
+
+    Raises CourseError when ``ldd`` finds one missing: an image without it would not start the binary.
+    """
     done = subprocess.run(["ldd", *paths], capture_output=True, text=True, check=False)
+    missing = sorted(set(re.findall(r"^\s+(\S+)\s+=>\s+not found", done.stdout, re.M)))
+    if missing:
+        raise CourseError(
+            f"{', '.join(paths)} need {', '.join(missing)}, which this machine lacks (ldd says so).",
+            "Reinstall the package that brings them (Debian: apt-get install --reinstall tcpdump).",
+        )
     found = set(re.findall(r"=>\s+(/\S+)", done.stdout))
-    found |= set(re.findall(r"^\s+(/lib\S*ld-linux\S*)", done.stdout, re.M))
+    found |= set(re.findall(r"^\s+(/\S+)\s+\(0x", done.stdout, re.M))  # the loader: no "=>"
     return found
 
 
@@ -65,22 +74,28 @@ def add_with_libraries(tar: tarfile.TarFile, binaries: dict[str, str]) -> hashli
 
 
 def tcpdump() -> str:
-    """This machine's tcpdump, installed first on Debian when it is missing."""
+    """This machine's tcpdump, installed first on Debian when it is missing (as root)."""
+    if shutil.which("ldd") is None:
+        raise CourseError(
+            "The lab image carries this machine's tcpdump with its libraries, found by ldd, and this "
+            "machine has no ldd.",
+            "Install it (Debian: apt-get install libc-bin).",
+        )
     found = shutil.which("tcpdump", path=STANDARD_PATH)
     if found is None and shutil.which("apt-get"):
         install_debian_packages(["tcpdump"])
         found = shutil.which("tcpdump", path=STANDARD_PATH)
-    if found is None or shutil.which("ldd") is None:
+    if found is None:
         raise CourseError(
-            "The lab image carries this machine's tcpdump, and it has none (or no ldd).",
-            "Install it (Debian: apt-get install tcpdump). With a registry, `course images pull` takes "
-            "busybox instead, which has no tcpdump.",
+            "The lab image carries this machine's tcpdump, and it has none.",
+            "Install it (Debian: apt-get install tcpdump).",
         )
     return found
 
 
 def lab_image_tar(busybox: Path = BUSYBOX, sniffer: str | None = None) -> tuple[bytes, str]:
-    """Return the root filesystem tar of the lab image and a sha256 of busybox and tcpdump."""
+    """Return the root filesystem tar of the lab image and its sha256 (the tar is the same, byte for
+    byte, from the same files: each entry's time is 0 and the libraries are sorted)."""
     binary = busybox.read_bytes()
     applets = subprocess.run(
         [str(busybox), "--list"], capture_output=True, text=True, check=True
@@ -98,12 +113,11 @@ def lab_image_tar(busybox: Path = BUSYBOX, sniffer: str | None = None) -> tuple[
             info.type, info.mode = tarfile.DIRTYPE, 0o1777 if folder == "tmp" else 0o755
             tar.addfile(info)
         add_busybox(tar, binary, applets)
-        digest = add_with_libraries(tar, {"tcpdump": sniffer or tcpdump()})
+        add_with_libraries(tar, {"tcpdump": sniffer or tcpdump()})
         _add_file(tar, "etc/passwd", _PASSWD.encode(), 0o644)
         _add_file(tar, "etc/group", _GROUP.encode(), 0o644)
         _add_file(tar, "var/www/index.html", b"hello from the course lab image\n", 0o644)
-    digest.update(binary)
-    return buf.getvalue(), digest.hexdigest()
+    return buf.getvalue(), hashlib.sha256(buf.getvalue()).hexdigest()
 
 
 def add_busybox(tar: tarfile.TarFile, binary: bytes, applets: list[str]) -> None:
@@ -170,17 +184,25 @@ def build_lab_image(force: bool = False, busybox: Path = BUSYBOX) -> docker.mode
 
     Similar to ``tar -C rootfs -c . | docker import -c 'CMD ["/bin/sh"]' - course/lab``.
     """
-    client()  # fail fast, with the fix, when no engine answers
-    if not busybox.exists():
-        if shutil.which("apt-get") and busybox == BUSYBOX:
-            install_debian_packages(["busybox-static"])
-        else:
-            raise CourseError(
-                f"No static busybox at {busybox} to build the lab image from.",
-                "Install one (Debian: apt-get install busybox-static), or if you can reach a "
-                "registry: course images pull",
-            )
-    data, digest = lab_image_tar(busybox)
+    engine = client()  # fail fast, with the fix, when no engine answers
+    try:
+        if not busybox.exists():
+            if shutil.which("apt-get") and busybox == BUSYBOX:
+                install_debian_packages(["busybox-static"])
+            else:
+                raise CourseError(
+                    f"No static busybox at {busybox} to build the lab image from.",
+                    "Install one (Debian: apt-get install busybox-static), or if you can reach a "
+                    "registry: course images pull",
+                )
+        data, digest = lab_image_tar(busybox)
+    except CourseError:
+        # its parts are not here (a learner's server, Docker Desktop, a user who is not root): the
+        # engine's own course/lab, loaded, pulled or built before, is the one
+        have = engine.images.list(name=LAB_IMAGE)
+        if have and not force:
+            return have[0]
+        raise
     # the usual PATH, so that `chroot /host iptables` in a --net=host helper finds the host's sbin tools
     changes = ['CMD ["/bin/sh"]', f"ENV PATH={STANDARD_PATH}", f"LABEL {IMAGE_LABEL}=lab"]
     digest = hashlib.sha256(f"{digest} {changes}".encode()).hexdigest()  # a new setting rebuilds it

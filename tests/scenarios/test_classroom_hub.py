@@ -176,7 +176,9 @@ def test_notebook_04_passes_nbval_inside_a_learners_server(engine, hub_running):
     server = engine.containers.get("classroom-t-bob-server")
     limits = server.attrs["HostConfig"]  # as the engine reports it: memory, CPU and process limits
     cpus = limits["CpuQuota"] / limits["CpuPeriod"]  # DockerSpawner's cpu_limit: a quota per period
-    assert (limits["Memory"], cpus, limits["PidsLimit"]) == (1024**3, 1.0, hub.SERVER_PIDS)
+    wanted = learner_engine.SERVER_LIMITS
+    assert (limits["Memory"], limits["PidsLimit"]) == (1024**3, wanted["pids_limit"])
+    assert cpus == wanted["nano_cpus"] / 1e9
     argv = ["pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
             "--nbval-sanitize-with", "sanitize.cfg", "04_red_blue_lab.ipynb"]  # fmt: skip
     env = {"COURSE_SOLUTIONS": "1", "COURSE_PROGRESS": "/tmp/nbval-progress.json"}
@@ -184,3 +186,23 @@ def test_notebook_04_passes_nbval_inside_a_learners_server(engine, hub_running):
     code, out = server.exec_run(argv, workdir="/home/learner", environment=env)
     print(f"nbval of notebook 04 in t-bob's server: {time.monotonic() - started:.0f} s")
     assert code == 0, out.decode(errors="replace")[-3000:]
+
+
+def test_a_stopped_server_stops_its_engine_and_everything_in_it(engine, hub_running):
+    """As the idle culler stops a server (DELETE .../server): the learner's engine stops too, and the
+    containers inside it with it; the next start brings both back, the notebooks kept."""
+    base, token = hub_running
+    _start(base, token, "t-ann")
+    ann = learner_engine.LearnerEngine("t-ann")
+    keepalive = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]
+    assert ann.docker("run", "-d", "--name", "t-host1", "course/lab", *keepalive)[0] == 0  # a simulated host
+    _api(base, token, "DELETE", "/hub/api/users/t-ann/server")
+    until(lambda: not _ready(base, token, "t-ann"), 120, 1, "t-ann's server to stop")
+    box = ann.container()
+    box.reload()
+    assert box.status == "exited"  # the engine, as the host engine reports it
+    assert engine.containers.list(filters={"name": "^classroom-t-ann-server$"}) == []
+    _start(base, token, "t-ann")  # the learner comes back: engine and server start again
+    assert ann.docker("ps", "-a", "--filter", "name=t-host1", "--format", "{{.State}}") == (0, "exited\n")
+    notebooks = _api(base, token, "GET", "/user/t-ann/api/contents")["content"]
+    assert "04_red_blue_lab.ipynb" in {n["name"] for n in notebooks}
