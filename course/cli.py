@@ -107,6 +107,11 @@ def _classroom(args: argparse.Namespace) -> int:
     if args.action == "progress":
         print(learner_engine.class_progress(args.learners or learner_engine.learners()))
         return 0
+    if args.action == "image":
+        from .classroom.learner_image import build_learner_image
+
+        print(f"{build_learner_image()} is ready: the hub starts every learner's server from it.")
+        return 0
     if args.action == "hub":
         from .classroom import hub  # needs the classroom extra (JupyterHub, DockerSpawner)
 
@@ -166,7 +171,7 @@ def parser() -> argparse.ArgumentParser:
     room = sub.add_parser(
         "classroom", help="an engine of their own for every learner (instructors)", allow_abbrev=False
     )
-    room.add_argument("action", choices=["hub", "start", "reset", "remove", "list", "progress"])
+    room.add_argument("action", choices=["hub", "image", "start", "reset", "remove", "list", "progress"])
     room.add_argument("learners", nargs="*", metavar="LEARNER", help="learner names, e.g. ann bob")
     room.add_argument(
         "--password-file",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -20,8 +21,9 @@ from dockerspawner import DockerSpawner
 from traitlets import Unicode
 
 from .. import process
-from ..engines.client import client
+from ..engines.client import address, client
 from ..errors import CourseError
+from . import instructor as room
 from .learner_engine import HOME, SERVER_LIMITS, LearnerEngine, check_learner
 from .learner_image import LEARNER_IMAGE, build_learner_image
 
@@ -97,9 +99,13 @@ def gateway() -> str:
     return client().networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
 
 
+INSTRUCTOR = "instructor"  # the admin who sees the room's page, /services/room/
+
+
 def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port: int = 8000,
-              api_token: str | None = None) -> None:  # fmt: skip
-    """Fill JupyterHub's config object ``c`` for a classroom of ``learners`` sharing ``password``."""
+              api_token: str | None = None, admin_password: str | None = None) -> None:  # fmt: skip
+    """Fill JupyterHub's config object ``c`` for a classroom of ``learners`` sharing ``password``; with
+    ``admin_password`` (32 characters or more), ``instructor`` logs in with it and sees the room's page."""
     STATE.mkdir(parents=True, exist_ok=True, mode=0o700)
     c.JupyterHub.ip, c.JupyterHub.port = ip, port
     # the hub's API (for the learners' servers) and the proxy's (for the hub): free ports, none assumed
@@ -114,6 +120,9 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
     c.JupyterHub.authenticator_class = "shared-password"
     c.SharedPasswordAuthenticator.user_password = password
     c.Authenticator.allowed_users = set(map(check_learner, learners))
+    if admin_password:
+        c.Authenticator.admin_users = {INSTRUCTOR}
+        c.SharedPasswordAuthenticator.admin_password = admin_password
     c.JupyterHub.spawner_class = LearnerSpawner
     c.DockerSpawner.remove = True  # the server container goes; the learner's home volume stays
     c.DockerSpawner.name_template = "classroom-{raw_username}-server"  # learner names are checked
@@ -126,11 +135,22 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
     services = [{
         "name": "idle-culler",
         "command": [sys.executable, "-m", "jupyterhub_idle_culler", "--timeout=3600"],
+    }, {
+        "name": room.NAME,  # the instructor's page: admins only (access:services, which learners lack)
+        "url": f"http://127.0.0.1:{free_port('127.0.0.1')}",
+        "command": [sys.executable, "-m", "course.classroom.instructor"],
+        "environment": {"COURSE_LEARNERS": " ".join(learners), "DOCKER_HOST": address()},
+        "oauth_no_confirm": True,
+        "display": True,
     }]  # fmt: skip
     roles = [{
         "name": "idle-culler",
         "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
         "services": ["idle-culler"],
+    }, {
+        "name": "room-page",
+        "scopes": room.SCOPES,
+        "services": [room.NAME],
     }]  # fmt: skip
     if api_token:  # for the instructor's command and the tests
         services.append({"name": "instructor", "api_token": api_token})
@@ -140,9 +160,12 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
     c.JupyterHub.load_roles = roles
 
 
-def config_source(learners: list[str], password: str, ip: str, port: int) -> str:
+def config_source(learners: list[str], password: str, ip: str, port: int, admin_password: str) -> str:
     """The ``jupyterhub_config.py`` ``run()`` writes: it imports this module and calls ``configure()``."""
-    return f"from course.classroom import hub\nhub.configure(c, {learners!r}, {password!r}, {ip!r}, {port})\n"
+    return (
+        "from course.classroom import hub\n"
+        f"hub.configure(c, {learners!r}, {password!r}, {ip!r}, {port}, admin_password={admin_password!r})\n"
+    )
 
 
 def write_config(path: Path, text: str) -> Path:
@@ -155,6 +178,16 @@ def write_config(path: Path, text: str) -> Path:
     return path
 
 
+def _admin_password() -> str:
+    """The instructor's password: made once, kept in a file only root reads, never printed."""
+    path = STATE / "instructor-password"
+    if path.exists():
+        return path.read_text().strip()
+    made = secrets.token_urlsafe(32)  # 43 characters: JupyterHub asks 32 or more of an admin's
+    write_config(path, made + "\n")
+    return made
+
+
 def run(learners: list[str], password: str | None, ip: str = "127.0.0.1", port: int = 8000) -> int:
     """Build what the hub needs and run it in the foreground (``course classroom hub``): Ctrl-C stops it."""
     if not learners or not password or len(password) < 8:
@@ -165,8 +198,15 @@ def run(learners: list[str], password: str | None, ip: str = "127.0.0.1", port: 
         )
     for name in learners:
         check_learner(name)
+    if INSTRUCTOR in learners:
+        raise CourseError(f"{INSTRUCTOR} is the instructor's name here.", "Give that learner another name.")
     print(f"Building {build_learner_image()} and the proxy ...", flush=True)
     ensure_proxy()
-    config = write_config(STATE / "jupyterhub_config.py", config_source(learners, password, ip, port))
+    admin = _admin_password()
+    config = write_config(STATE / "jupyterhub_config.py", config_source(learners, password, ip, port, admin))
     print(f"The hub serves http://{ip}:{port}/ (log in as {', '.join(learners)} with the workshop password).")
+    print(
+        f"The instructor logs in as {INSTRUCTOR} with the password in {STATE / 'instructor-password'} "
+        f"(readable by root only), and sees the room at http://{ip}:{port}/services/{room.NAME}/."
+    )
     return subprocess.call([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)], cwd=STATE)

@@ -52,7 +52,7 @@ HOME = "/home/learner"
 # Per learner engine: enough for notebook 05's three simulated hosts, not enough to starve the room.
 LIMITS = {"mem_limit": "3g", "nano_cpus": 1_000_000_000, "pids_limit": 4096}
 # Per learner server: kernels, terminals, the docker CLI; not a fork bomb, nor a busy loop for the room.
-SERVER_LIMITS = {"mem_limit": "1g", "nano_cpus": 1_000_000_000, "pids_limit": 1024}
+SERVER_LIMITS = {"mem_limit": "1G", "nano_cpus": 1_000_000_000, "pids_limit": 1024}
 # The server's user: no root in it. The engine gives its socket to this group (dockerd --group).
 LEARNER_UID = 1000
 # learners' own networks on the host, and the nested engines' default bridge: apart from each other
@@ -315,15 +315,26 @@ class LearnerEngine:
         return progress.parse(out)
 
 
-def class_progress(names: list[str], host: str | None = None) -> str:
-    """A table: one row per learner, solved/total per notebook (``course classroom progress``)."""
+def progress_rows(names: list[str], host: str | None = None) -> list[dict]:
+    """Per learner: ``{"learner", "notebooks": {"01": "1/2", ...}, "solved": "3/10"}``, read from each
+    learner's home volume (``LearnerEngine.progress()``)."""
     books = list(progress.EXERCISES)
-    rows = [["learner", *(b[:2] for b in books), "solved"]]
+    found = []
     for name in names:
         done = LearnerEngine(name, host).progress()
         per = [sum(bool(done.get(k, {}).get("ok")) for k in progress.EXERCISES[b]) for b in books]
-        rows.append([name, *(f"{n}/{len(progress.EXERCISES[b])}" for n, b in zip(per, books, strict=True)),
-                     f"{sum(per)}/{progress.Report({}).total}"])  # fmt: skip
+        counts = {b[:2]: f"{n}/{len(progress.EXERCISES[b])}" for n, b in zip(per, books, strict=True)}
+        total = f"{sum(per)}/{progress.Report({}).total}"
+        found.append({"learner": name, "notebooks": counts, "solved": total})
+    return found
+
+
+def class_progress(names: list[str], host: str | None = None) -> str:
+    """A table: one row per learner, solved/total per notebook (``course classroom progress``)."""
+    found = progress_rows(names, host)
+    books = list(found[0]["notebooks"]) if found else [b[:2] for b in progress.EXERCISES]
+    rows = [["learner", *books, "solved"]]
+    rows += [[row["learner"], *row["notebooks"].values(), row["solved"]] for row in found]
     return "\n".join(align(rows))
 
 

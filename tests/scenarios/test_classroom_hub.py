@@ -28,6 +28,9 @@ from course.waiting import until
 
 pytestmark = pytest.mark.integration
 LEARNERS = ["t-ann", "t-bob"]
+PASSWORD, ADMIN_PASSWORD = secrets.token_hex(8), secrets.token_urlsafe(32)  # the workshop's, the instructor's
+CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parents[2] / "build" / "screenshots"
 
 
 def _api(base: str, token: str, method: str, path: str, body: dict | None = None):
@@ -93,7 +96,8 @@ def hub_running(engine, tmp_path_factory):
     config = home / "jupyterhub_config.py"
     config.write_text(
         "from course.classroom import hub\n"
-        f"hub.configure(c, {LEARNERS!r}, {secrets.token_hex(8)!r}, port={port}, api_token={token!r})\n"
+        f"hub.configure(c, {LEARNERS!r}, {PASSWORD!r}, port={port}, api_token={token!r}, "
+        f"admin_password={ADMIN_PASSWORD!r})\n"
     )
     hub.ensure_proxy()
     log = open(home / "hub.log", "w")  # noqa: SIM115 (closed below)
@@ -186,6 +190,62 @@ def test_notebook_04_passes_nbval_inside_a_learners_server(engine, hub_running):
     code, out = server.exec_run(argv, workdir="/home/learner", environment=env)
     print(f"nbval of notebook 04 in t-bob's server: {time.monotonic() - started:.0f} s")
     assert code == 0, out.decode(errors="replace")[-3000:]
+
+
+def _log_in(page, base: str, user: str, password: str) -> None:
+    page.goto(f"{base}/hub/login")
+    page.fill("#username_input", user)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+    page.wait_for_url(f"{base}/hub/**")
+
+
+def _row(page, learner: str) -> list[str]:
+    return [cell.strip() for cell in page.locator(f"#learner-{learner} td").all_inner_texts()]
+
+
+def test_the_instructor_sees_the_room_change_and_resets_a_learner(engine, hub_running):
+    """The instructor's page, in Chromium: both learners' rows; one solves an exercise and the row says
+    so; a reset (confirmed) empties that learner's engine. A learner is refused the page."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    base, token = hub_running
+    for name in LEARNERS:
+        _start(base, token, name)
+    ann = learner_engine.LearnerEngine("t-ann")
+    assert ann.docker("network", "create", "ann-stuff")[0] == 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    args = ["--disable-gpu", "--no-sandbox"] if os.geteuid() == 0 else ["--disable-gpu"]
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        learner = chromium.new_context().new_page()
+        _log_in(learner, base, "t-bob", PASSWORD)
+        refused = learner.goto(f"{base}/services/room/")
+        assert refused.status == 403, refused.status  # a learner has no access:services
+
+        page = chromium.new_context(viewport={"width": 1200, "height": 500}).new_page()
+        _log_in(page, base, hub.INSTRUCTOR, ADMIN_PASSWORD)
+        page.goto(f"{base}/services/room/")
+        page.wait_for_selector("#learner-t-ann")
+        for name in LEARNERS:  # as the hub and the host engine report them
+            row = _row(page, name)
+            assert row[:3] == [name, "ready", "running"] and row[8] == "0/10", row
+        page.screenshot(path=str(SCREENSHOTS / "room-before.png"))
+
+        # ann solves exercise 04.1 in her server: her row says so at the page's next reload
+        run_cell(base, token, "t-ann", "from course import progress; progress.record('04.1', True)")
+        until(lambda: page.reload() and _row(page, "t-ann")[6:9] == ["1/2", "0/2", "1/10"], 30, 1,
+              "t-ann's row to show exercise 04.1 solved")  # fmt: skip
+        assert _row(page, "t-bob")[8] == "0/10"
+
+        # the reset, confirmed in the browser's dialog
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#learner-t-ann button")
+        page.wait_for_url("**/services/room/?said=*")
+        assert "ann-stuff" in page.inner_text(".said") and "notebooks are kept" in page.inner_text(".said")
+        page.screenshot(path=str(SCREENSHOTS / "room-after-reset.png"))
+        chromium.close()
+    assert ann.docker("network", "ls", "--filter", "type=custom", "--format", "{{.Name}}") == (0, "")
+    assert learner_engine.progress_rows(["t-ann"])[0]["solved"] == "1/10"  # her progress stays
 
 
 def test_a_stopped_server_stops_its_engine_and_everything_in_it(engine, hub_running):
