@@ -3,7 +3,8 @@ notebook server the learner's own engine.
 
 ``course classroom hub`` writes a ``jupyterhub_config.py`` that calls ``configure()`` and runs
 JupyterHub with it. The hub listens on loopback (or the address given); learners' servers reach the
-hub's API on the default bridge's gateway, which only containers on this host can reach.
+hub's API on the gateway of its own network, ``classroom-hub``, which only containers on this host
+can reach.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import docker
 from dockerspawner import DockerSpawner
 from traitlets import Unicode
 
 from .. import process
 from ..engines.client import address, client
-from ..errors import CourseError
+from ..errors import CourseError, engine_call
 from . import instructor as room
-from .learner_engine import HOME, SERVER_LIMITS, LearnerEngine, check_learner
+from .learner_engine import CLASSROOM_LABEL, HOME, SERVER_LIMITS, LearnerEngine, check_learner, free_subnet
 from .learner_image import LEARNER_IMAGE, build_learner_image
 
 STATE = Path("/var/lib/dockernet-course/hub")
@@ -94,9 +96,35 @@ def free_port(address: str) -> int:
         return probe.getsockname()[1]
 
 
-def gateway() -> str:
-    """The default bridge's gateway address: where learners' servers reach the hub's API."""
-    return client().networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
+HUB_NETWORK = "classroom-hub"
+
+
+def hub_address() -> str:
+    """Where learners' servers reach the hub's API: the gateway of a network of its own on the host
+    engine (``docker network create classroom-hub``), an address of the host that every learner's
+    server reaches, only from containers on this host, and that no network a learner makes in their own
+    engine can hide (it is outside Docker's default address pools, as the learners' networks are)."""
+    engine = client()
+    with engine_call(f"create the network {HUB_NETWORK}"):
+        found = [n for n in engine.networks.list(names=[HUB_NETWORK]) if n.name == HUB_NETWORK]
+        if not found:
+            ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=free_subnet(engine))])
+            found = [engine.networks.create(HUB_NETWORK, labels={CLASSROOM_LABEL: HUB_NETWORK}, ipam=ipam)]
+        net = engine.networks.get(found[0].id)
+    if (net.attrs.get("Labels") or {}).get(CLASSROOM_LABEL) != HUB_NETWORK:
+        raise CourseError(
+            f"The network {HUB_NETWORK} exists and is not this classroom's.",
+            f"Remove it yourself if it is yours to remove (docker network rm {HUB_NETWORK}).",
+        )
+    return net.attrs["IPAM"]["Config"][0]["Gateway"]
+
+
+def remove_hub_network() -> None:
+    """``docker network rm classroom-hub``, when the hub has stopped."""
+    engine = client()
+    with engine_call(f"remove the network {HUB_NETWORK}"):
+        for net in engine.networks.list(filters={"label": f"{CLASSROOM_LABEL}={HUB_NETWORK}"}):
+            net.remove()
 
 
 INSTRUCTOR = "instructor"  # the admin who sees the room's page, /services/room/
@@ -109,7 +137,8 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
     STATE.mkdir(parents=True, exist_ok=True, mode=0o700)
     c.JupyterHub.ip, c.JupyterHub.port = ip, port
     # the hub's API (for the learners' servers) and the proxy's (for the hub): free ports, none assumed
-    c.JupyterHub.hub_bind_url = f"http://{gateway()}:{free_port(gateway())}"
+    api = hub_address()
+    c.JupyterHub.hub_bind_url = f"http://{api}:{free_port(api)}"
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{free_port('127.0.0.1')}"
     c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
     c.JupyterHub.cookie_secret_file = str(STATE / "cookie_secret")
@@ -209,4 +238,8 @@ def run(learners: list[str], password: str | None, ip: str = "127.0.0.1", port: 
         f"The instructor logs in as {INSTRUCTOR} with the password in {STATE / 'instructor-password'} "
         f"(readable by root only), and sees the room at http://{ip}:{port}/services/{room.NAME}/."
     )
-    return subprocess.call([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)], cwd=STATE)
+    jupyterhub = str(Path(sys.executable).parent / "jupyterhub")
+    try:
+        return subprocess.call([jupyterhub, "-f", str(config)], cwd=STATE)
+    finally:
+        remove_hub_network()

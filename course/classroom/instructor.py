@@ -128,7 +128,8 @@ class Room(HubOAuthenticated, web.RequestHandler):
         if name not in self.learners:
             raise web.HTTPError(404, f"No learner {name!r} in this room.")
         try:
-            said = f"{name}: {LearnerEngine(check_learner(name)).reset()}; their notebooks are kept."
+            removed = str(LearnerEngine(check_learner(name)).reset()).rstrip(".")
+            said = f"{name}: {removed}; their notebooks are kept."
         except CourseError as error:
             said = f"{name}: {error.what} {error.fix}"
         self.redirect(f"{prefix}?{urlencode({'said': said})}")

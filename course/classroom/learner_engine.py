@@ -55,10 +55,10 @@ LIMITS = {"mem_limit": "3g", "nano_cpus": 1_000_000_000, "pids_limit": 4096}
 SERVER_LIMITS = {"mem_limit": "1G", "nano_cpus": 1_000_000_000, "pids_limit": 1024}
 # The server's user: no root in it. The engine gives its socket to this group (dockerd --group).
 LEARNER_UID = 1000
-# learners' own networks on the host, and the nested engines' default bridge: apart from each other
-# and from the host's docker0 (172.17.0.0/16), where the hub's API listens
+# learners' own networks on the host, and the hub's (classroom-hub, where its API listens): outside
+# Docker's default address pools (172.17-31, 192.168), so no network a learner makes in their own engine
+# (their docker0 is 172.17.0.1, as on any engine) ever hides the hub's address from their server
 LEARNER_RANGE = ipaddress.ip_network("10.210.0.0/16")
-NESTED_BIP = "172.18.0.1/16"
 _NAME = re.compile(r"[a-z][a-z0-9-]{0,30}")
 
 
@@ -112,9 +112,7 @@ class LearnerEngine:
                     )
             self._own_network()
             self._own_home()
-            # the nested default bridge takes 172.18.0.1/16: left to itself it would take 172.17.0.0/16,
-            # the host's docker0, where the hub's API listens, and the server could no longer reach it
-            argv = ["dockerd", "-H", DOCKER_HOST, "--group", str(LEARNER_UID), *LOOKUPS, "--bip", NESTED_BIP]
+            argv = ["dockerd", "-H", DOCKER_HOST, "--group", str(LEARNER_UID), *LOOKUPS]
             box = start_engine_container(
                 self.host,
                 build_node_image(),
@@ -152,7 +150,7 @@ class LearnerEngine:
             mine = [n for n in found if n.name == self.network]
             if not mine:
                 ipam = docker.types.IPAMConfig(
-                    pool_configs=[docker.types.IPAMPool(subnet=self._free_subnet())]
+                    pool_configs=[docker.types.IPAMPool(subnet=free_subnet(self.host))]
                 )
                 self.host.networks.create(self.network, labels=self.labels, ipam=ipam)
                 return
@@ -172,22 +170,6 @@ class LearnerEngine:
             self.host.containers.run(
                 build_lab_image().id, ["chown", owner, HOME], volumes=volume, remove=True, network_mode="none"
             )
-
-    def _free_subnet(self) -> str:
-        """A /24 of LEARNER_RANGE that no network of the host engine uses: never the nested engine's
-        172.18.0.0/16 nor the host's docker0."""
-        taken = [
-            ipaddress.ip_network(config["Subnet"])
-            for net in self.host.api.networks()
-            for config in (net.get("IPAM") or {}).get("Config") or []
-            if config.get("Subnet") and ":" not in config["Subnet"]
-        ]
-        for candidate in LEARNER_RANGE.subnets(new_prefix=24):
-            if not any(candidate.overlaps(t) for t in taken):
-                return str(candidate)
-        raise CourseError(
-            f"No free /24 left in {LEARNER_RANGE} for a learner.", "course classroom remove LEARNER..."
-        )
 
     def address(self) -> str:
         """The engine's (and its server's) address on the learner's own network: where the proxy goes."""
@@ -327,6 +309,20 @@ def progress_rows(names: list[str], host: str | None = None) -> list[dict]:
         total = f"{sum(per)}/{progress.Report({}).total}"
         found.append({"learner": name, "notebooks": counts, "solved": total})
     return found
+
+
+def free_subnet(host: docker.DockerClient) -> str:
+    """A /24 of LEARNER_RANGE that no network of the host engine uses (a learner's, or the hub's)."""
+    taken = [
+        ipaddress.ip_network(config["Subnet"])
+        for net in host.api.networks()
+        for config in (net.get("IPAM") or {}).get("Config") or []
+        if config.get("Subnet") and ":" not in config["Subnet"]
+    ]
+    for candidate in LEARNER_RANGE.subnets(new_prefix=24):
+        if not any(candidate.overlaps(t) for t in taken):
+            return str(candidate)
+    raise CourseError(f"No free /24 left in {LEARNER_RANGE}.", "course classroom remove LEARNER...")
 
 
 def class_progress(names: list[str], host: str | None = None) -> str:

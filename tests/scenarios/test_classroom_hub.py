@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,11 @@ def _api(base: str, token: str, method: str, path: str, body: dict | None = None
 
 def run_cell(base: str, token: str, user: str, code: str) -> str:
     """Run ``code`` in a new kernel of ``user``'s server, through the hub's proxy; returns its stdout."""
-    kernel = _api(base, token, "POST", f"/user/{user}/api/kernels", {"name": "python3"})
+    try:
+        kernel = _api(base, token, "POST", f"/user/{user}/api/kernels", {"name": "python3"})
+    except urllib.error.HTTPError as error:  # what the server said, not only its status
+        said = error.read().decode(errors="replace")
+        raise AssertionError(f"{user}'s server: {error.code} {said}") from None
     url = f"{base.replace('http', 'ws', 1)}/user/{user}/api/kernels/{kernel['id']}/channels"
 
     async def talk() -> str:
@@ -125,6 +130,7 @@ def hub_running(engine, tmp_path_factory):
         log.close()
         for name in LEARNERS:
             learner_engine.LearnerEngine(name).remove()
+        hub.remove_hub_network()
         left = engine.containers.list(all=True, filters={"label": learner_engine.CLASSROOM_LABEL})
         assert left == [] and engine.volumes.list(filters={"label": learner_engine.CLASSROOM_LABEL}) == []
 
@@ -192,12 +198,14 @@ def test_notebook_04_passes_nbval_inside_a_learners_server(engine, hub_running):
     assert code == 0, out.decode(errors="replace")[-3000:]
 
 
-def _log_in(page, base: str, user: str, password: str) -> None:
-    page.goto(f"{base}/hub/login")
+def _log_in(page, base: str, user: str, password: str, then: str) -> None:
+    """Log in on the hub's own form, then go to ``then`` (the hub sends you there: ``?next=``)."""
+    page.goto(f"{base}/hub/login?next={then}")
     page.fill("#username_input", user)
     page.fill("#password_input", password)
-    page.click("#login_submit")
-    page.wait_for_url(f"{base}/hub/**")
+    with page.expect_navigation():
+        page.click("#login_submit")
+    assert "/hub/login" not in page.url, page.url  # the password was taken
 
 
 def _row(page, learner: str) -> list[str]:
@@ -218,13 +226,12 @@ def test_the_instructor_sees_the_room_change_and_resets_a_learner(engine, hub_ru
     with sync_api.sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=args)
         learner = chromium.new_context().new_page()
-        _log_in(learner, base, "t-bob", PASSWORD)
+        _log_in(learner, base, "t-bob", PASSWORD, "/hub/home")
         refused = learner.goto(f"{base}/services/room/")
         assert refused.status == 403, refused.status  # a learner has no access:services
 
         page = chromium.new_context(viewport={"width": 1200, "height": 500}).new_page()
-        _log_in(page, base, hub.INSTRUCTOR, ADMIN_PASSWORD)
-        page.goto(f"{base}/services/room/")
+        _log_in(page, base, hub.INSTRUCTOR, ADMIN_PASSWORD, "/services/room/")
         page.wait_for_selector("#learner-t-ann")
         for name in LEARNERS:  # as the hub and the host engine report them
             row = _row(page, name)
@@ -232,7 +239,9 @@ def test_the_instructor_sees_the_room_change_and_resets_a_learner(engine, hub_ru
         page.screenshot(path=str(SCREENSHOTS / "room-before.png"))
 
         # ann solves exercise 04.1 in her server: her row says so at the page's next reload
-        run_cell(base, token, "t-ann", "from course import progress; progress.record('04.1', True)")
+        solve = "from course import progress; progress.record('04.1', True)"
+        with ThreadPoolExecutor(1) as aside:  # its own event loop: Playwright's runs on this thread
+            aside.submit(run_cell, base, token, "t-ann", solve).result()
         until(lambda: page.reload() and _row(page, "t-ann")[6:9] == ["1/2", "0/2", "1/10"], 30, 1,
               "t-ann's row to show exercise 04.1 solved")  # fmt: skip
         assert _row(page, "t-bob")[8] == "0/10"
