@@ -97,7 +97,7 @@ def test_the_plumbing_and_the_classroom_load_no_notebook_display_library():
         assert len(modules) >= 3, modules
         assert _loaded_after(f"import course.{wing}, {', '.join(modules)}") == "[]"
     # what JupyterHub runs first: the config file the hub writes
-    config = ast.parse(hub.config_source(["ann"], "workshop-password", "127.0.0.1", 8000))
+    config = ast.parse(hub.config_source(["ann"], "workshop-password", "127.0.0.1", 8000, "x" * 32))
     imports = [ast.unparse(n) for n in config.body if isinstance(n, ast.Import | ast.ImportFrom)]
     assert imports == ["from course.classroom import hub"]
     assert _loaded_after("; ".join(imports)) == "[]"

@@ -133,6 +133,7 @@ def _imports(path: Path) -> set[str]:
 # benchmarks and the scripts beside them the test extra (which includes the other two).
 WHERE = [
     ("course/classroom/hub.py", "classroom"),
+    ("course/classroom/instructor.py", "classroom"),
     ("course/**/*.py", None),
     ("notebooks/*.ipynb", None),
     ("docs/**/*.py", "docs"),
