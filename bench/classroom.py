@@ -3,8 +3,9 @@ notebook server, all running notebook 04 under nbval at once.
 
 Run (as root, engine running): .venv/bin/python bench/classroom.py [N ...] (default 1 2 4 8).
 For each N: start N learner engines with the lab and node images, N servers (``course/learner``
-running JupyterLab, as the hub starts them), measure memory at rest, then run notebook 04 in all of
-them at once and report the wall time, the slowest run, failures and peak memory; then remove them.
+running JupyterLab as the learner's user, with the limits the hub gives them), measure memory at
+rest, then run notebook 04 in all of them at once and report the wall time, the slowest run,
+failures and peak memory; then remove them.
 Prints ratios against N=1 side by side. Not a test: nothing here asserts a time.
 """
 
@@ -69,7 +70,6 @@ def one_round(n: int) -> dict[str, float]:
                 command,
                 entrypoint=[],
                 detach=True,
-                mem_limit="1g",
                 name=f"classroom-{learner.learner}-server",
                 **learner.server_options(),
             )
