@@ -27,6 +27,9 @@ def test_learner_names_are_checked():
     for bad in ("Ann", "1ann", "ann bob", "", "a" * 40, "../x"):
         with pytest.raises(CourseError, match="not a usable learner name"):
             learner_engine.check_learner(bad)
+    for taken in ("hub", "instructor"):  # the hub's network is classroom-hub; instructor is the room's admin
+        with pytest.raises(CourseError, match="the classroom's own name"):
+            learner_engine.check_learner(taken)
     assert learner_engine.check_learner("learner-07") == "learner-07"
 
 

@@ -65,11 +65,14 @@ class LearnerSpawner(DockerSpawner):
         self.notebook_dir = HOME
         return await super().start()
 
-    async def stop(self, now: bool = False) -> None:
-        """Stop the server, then the learner's engine and every container in it (notebook 05's
-        simulated hosts too): an idle learner holds no memory. Their next start starts both again."""
-        await super().stop(now=now)
-        await asyncio.to_thread(LearnerEngine(self.user.name).stop)
+    async def run_post_stop_hook(self) -> None:
+        """After the server stopped, whatever stopped it (the learner's Stop, the idle culler, File > Shut
+        Down, a crash): stop the learner's engine and every container in it (notebook 05's simulated
+        hosts too), so an idle learner holds no memory. Their next start starts both again."""
+        try:
+            await asyncio.to_thread(LearnerEngine(self.user.name).stop)
+        finally:
+            super().run_post_stop_hook()
 
     def get_network_ip(self, network_settings):
         """The server lives in its engine container's network namespace: that container's address."""
@@ -97,6 +100,7 @@ def free_port(address: str) -> int:
 
 
 HUB_NETWORK = "classroom-hub"
+HUB_LABEL = f"{CLASSROOM_LABEL}.hub"  # its own key: no learner's label value can ever match it
 
 
 def hub_address() -> str:
@@ -109,9 +113,9 @@ def hub_address() -> str:
         found = [n for n in engine.networks.list(names=[HUB_NETWORK]) if n.name == HUB_NETWORK]
         if not found:
             ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=free_subnet(engine))])
-            found = [engine.networks.create(HUB_NETWORK, labels={CLASSROOM_LABEL: HUB_NETWORK}, ipam=ipam)]
+            found = [engine.networks.create(HUB_NETWORK, labels={HUB_LABEL: "api"}, ipam=ipam)]
         net = engine.networks.get(found[0].id)
-    if (net.attrs.get("Labels") or {}).get(CLASSROOM_LABEL) != HUB_NETWORK:
+    if (net.attrs.get("Labels") or {}).get(HUB_LABEL) != "api":
         raise CourseError(
             f"The network {HUB_NETWORK} exists and is not this classroom's.",
             f"Remove it yourself if it is yours to remove (docker network rm {HUB_NETWORK}).",
@@ -119,36 +123,44 @@ def hub_address() -> str:
     return net.attrs["IPAM"]["Config"][0]["Gateway"]
 
 
-def remove_hub_network() -> None:
-    """``docker network rm classroom-hub``, when the hub has stopped."""
+def remove_hub_network() -> bool:
+    """``docker network rm classroom-hub`` once the hub has stopped, unless a learner's server still runs
+    (it would lose the hub's address). Whether it was removed."""
     engine = client()
     with engine_call(f"remove the network {HUB_NETWORK}"):
-        for net in engine.networks.list(filters={"label": f"{CLASSROOM_LABEL}={HUB_NETWORK}"}):
+        running = engine.containers.list(filters={"label": CLASSROOM_LABEL})
+        if any(box.name.endswith("-server") for box in running):
+            return False
+        for net in engine.networks.list(filters={"label": f"{HUB_LABEL}=api"}):
             net.remove()
+    return True
 
 
 INSTRUCTOR = "instructor"  # the admin who sees the room's page, /services/room/
 
 
 def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port: int = 8000,
-              api_token: str | None = None, admin_password: str | None = None) -> None:  # fmt: skip
+              api_token: str | None = None, admin_password: str | None = None,
+              state: Path = STATE) -> None:  # fmt: skip
     """Fill JupyterHub's config object ``c`` for a classroom of ``learners`` sharing ``password``; with
     ``admin_password`` (32 characters or more), ``instructor`` logs in with it and sees the room's page."""
-    STATE.mkdir(parents=True, exist_ok=True, mode=0o700)
+    state.mkdir(parents=True, exist_ok=True, mode=0o700)
     c.JupyterHub.ip, c.JupyterHub.port = ip, port
     # the hub's API (for the learners' servers) and the proxy's (for the hub): free ports, none assumed
     api = hub_address()
     c.JupyterHub.hub_bind_url = f"http://{api}:{free_port(api)}"
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{free_port('127.0.0.1')}"
-    c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
-    c.JupyterHub.cookie_secret_file = str(STATE / "cookie_secret")
-    c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
+    c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret_file = str(state / "cookie_secret")
+    c.ConfigurableHTTPProxy.pid_file = str(state / "proxy.pid")
+    c.JupyterHub.cleanup_servers = True  # a hub that stops stops every server, and so every engine
     c.ConfigurableHTTPProxy.command = [
         str(PROXY if PROXY.exists() else shutil.which("configurable-http-proxy"))
     ]
     c.JupyterHub.authenticator_class = "shared-password"
     c.SharedPasswordAuthenticator.user_password = password
     c.Authenticator.allowed_users = set(map(check_learner, learners))
+    c.Authenticator.allow_existing_users = False  # a learner of an earlier workshop is not one of this room
     if admin_password:
         c.Authenticator.admin_users = {INSTRUCTOR}
         c.SharedPasswordAuthenticator.admin_password = admin_password
@@ -168,7 +180,11 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
         "name": room.NAME,  # the instructor's page: admins only (access:services, which learners lack)
         "url": f"http://127.0.0.1:{free_port('127.0.0.1')}",
         "command": [sys.executable, "-m", "course.classroom.instructor"],
-        "environment": {"COURSE_LEARNERS": " ".join(learners), "DOCKER_HOST": address()},
+        "environment": {
+            "COURSE_LEARNERS": " ".join(learners),
+            "DOCKER_HOST": address(),
+            **{k: v for k, v in os.environ.items() if k in ("DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH")},
+        },
         "oauth_no_confirm": True,
         "display": True,
     }]  # fmt: skip
@@ -211,7 +227,11 @@ def _admin_password() -> str:
     """The instructor's password: made once, kept in a file only root reads, never printed."""
     path = STATE / "instructor-password"
     if path.exists():
-        return path.read_text().strip()
+        path.chmod(0o600)
+        kept = path.read_text().strip()
+        if len(kept) >= 32:
+            return kept
+        path.unlink()  # too short for JupyterHub's admin password: a new one
     made = secrets.token_urlsafe(32)  # 43 characters: JupyterHub asks 32 or more of an admin's
     write_config(path, made + "\n")
     return made
@@ -227,8 +247,6 @@ def run(learners: list[str], password: str | None, ip: str = "127.0.0.1", port: 
         )
     for name in learners:
         check_learner(name)
-    if INSTRUCTOR in learners:
-        raise CourseError(f"{INSTRUCTOR} is the instructor's name here.", "Give that learner another name.")
     print(f"Building {build_learner_image()} and the proxy ...", flush=True)
     ensure_proxy()
     admin = _admin_password()
@@ -238,8 +256,11 @@ def run(learners: list[str], password: str | None, ip: str = "127.0.0.1", port: 
         f"The instructor logs in as {INSTRUCTOR} with the password in {STATE / 'instructor-password'} "
         f"(readable by root only), and sees the room at http://{ip}:{port}/services/{room.NAME}/."
     )
-    jupyterhub = str(Path(sys.executable).parent / "jupyterhub")
+    command = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)]
+    jupyterhub = subprocess.Popen(command, cwd=STATE)
     try:
-        return subprocess.call([jupyterhub, "-f", str(config)], cwd=STATE)
+        return jupyterhub.wait()
+    except KeyboardInterrupt:  # the hub had the same Ctrl-C: let it stop every server (and engine) first
+        return jupyterhub.wait()
     finally:
         remove_hub_network()

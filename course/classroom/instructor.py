@@ -11,13 +11,14 @@ role has and a learner does not (JupyterHub's OAuth, ``HubOAuthenticated``). The
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import json
 import os
 import urllib.request
 from datetime import UTC, datetime
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlparse
 
 from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 from jupyterhub.utils import url_path_join
@@ -27,7 +28,8 @@ from ..errors import CourseError
 from .learner_engine import LearnerEngine, check_learner, progress_rows
 
 NAME = "room"  # /services/room/
-REFRESH = 5  # seconds between the page's own reloads
+SAID = "room-said"  # the cookie that carries what the last reset did to the page
+REFRESH = 10  # seconds between the page's own reloads
 # what the service's token may do: read the users and their servers, nothing else
 SCOPES = ["list:users", "read:users", "read:servers"]
 
@@ -110,29 +112,40 @@ itself every {REFRESH} s.</p>
 
 
 class Room(HubOAuthenticated, web.RequestHandler):
-    """The page (GET), and one learner's reset (POST ``reset/NAME``)."""
+    """The page. What the last reset did comes in a cookie this service signed: no link can put
+    words on it."""
 
     def initialize(self, learners: list[str]) -> None:
         self.learners = learners
 
     @web.authenticated
-    def get(self) -> None:
+    async def get(self) -> None:
         prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
         hub = os.environ.get("JUPYTERHUB_BASE_URL", "/")
-        said = self.get_argument("said", "")
-        self.finish(page(rows(self.learners), self.xsrf_form_html(), prefix, hub, said))
+        said = (self.get_signed_cookie(SAID, max_age_days=1) or b"").decode()
+        self.clear_cookie(SAID, path=prefix)
+        found = await asyncio.to_thread(rows, self.learners)  # the engine and the hub, off the loop
+        self.finish(page(found, self.xsrf_form_html(), prefix, hub, said))
+
+
+class Reset(HubOAuthenticated, web.RequestHandler):
+    """One learner's reset (POST ``reset/NAME``, with the page's XSRF token): empty their engine."""
+
+    def initialize(self, learners: list[str]) -> None:
+        self.learners = learners
 
     @web.authenticated
-    def post(self, name: str) -> None:
+    async def post(self, name: str) -> None:
         prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
         if name not in self.learners:
             raise web.HTTPError(404, f"No learner {name!r} in this room.")
         try:
-            removed = str(LearnerEngine(check_learner(name)).reset()).rstrip(".")
-            said = f"{name}: {removed}; their notebooks are kept."
+            removed = await asyncio.to_thread(LearnerEngine(check_learner(name)).reset)
+            said = f"{name}: {str(removed).rstrip('.')}; their notebooks are kept."
         except CourseError as error:
             said = f"{name}: {error.what} {error.fix}"
-        self.redirect(f"{prefix}?{urlencode({'said': said})}")
+        self.set_signed_cookie(SAID, said, path=prefix, httponly=True)
+        self.redirect(prefix)
 
 
 def app(learners: list[str]) -> web.Application:
@@ -140,7 +153,7 @@ def app(learners: list[str]) -> web.Application:
     return web.Application(
         [
             (prefix, Room, {"learners": learners}),
-            (url_path_join(prefix, r"reset/([a-z][a-z0-9-]*)"), Room, {"learners": learners}),
+            (url_path_join(prefix, r"reset/([a-z][a-z0-9-]*)"), Reset, {"learners": learners}),
             (url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
         ],
         cookie_secret=os.urandom(32),

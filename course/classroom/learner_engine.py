@@ -60,6 +60,7 @@ LEARNER_UID = 1000
 # (their docker0 is 172.17.0.1, as on any engine) ever hides the hub's address from their server
 LEARNER_RANGE = ipaddress.ip_network("10.210.0.0/16")
 _NAME = re.compile(r"[a-z][a-z0-9-]{0,30}")
+RESERVED = ("hub", "instructor")  # classroom-hub is the hub's network; instructor is the room's admin
 
 
 def check_learner(name: str) -> str:
@@ -69,6 +70,8 @@ def check_learner(name: str) -> str:
             f"{name!r} is not a usable learner name.",
             "Use lower-case letters, digits and dashes, starting with a letter, e.g. ann or learner-07.",
         )
+    if name in RESERVED:
+        raise CourseError(f"{name!r} is the classroom's own name here.", "Give that learner another name.")
     return name
 
 
@@ -111,7 +114,6 @@ class LearnerEngine:
                         "another learner name.",
                     )
             self._own_network()
-            self._own_home()
             argv = ["dockerd", "-H", DOCKER_HOST, "--group", str(LEARNER_UID), *LOOKUPS]
             box = start_engine_container(
                 self.host,
@@ -130,6 +132,7 @@ class LearnerEngine:
             )
         elif box.status != "running":
             box.start()
+        self._own_home()  # every start: a home from before (root's) becomes the learner's too
         try:
             until(lambda: self.docker("version", "--format", "{{.Server.Version}}")[0] == 0, timeout, 0.3,
                   f"{self.learner}'s engine to answer")  # fmt: skip
@@ -163,13 +166,13 @@ class LearnerEngine:
 
     def _own_home(self) -> None:
         """The home volume belongs to the server's user (``docker run --rm -v classroom-ann-home:/home/learner
-        course/lab chown 1000:1000 /home/learner``): a new volume is root's, and so is one from before."""
+        course/lab chown -R 1000:1000 /home/learner``): a new volume is root's, and so are the files of a
+        server that ran as root before."""
         volume = {self.volumes["home"]: {"bind": HOME, "mode": "rw"}}
         owner = f"{LEARNER_UID}:{LEARNER_UID}"
         with engine_call(f"give {self.volumes['home']} to the learner's user"):
-            self.host.containers.run(
-                build_lab_image().id, ["chown", owner, HOME], volumes=volume, remove=True, network_mode="none"
-            )
+            image, argv = build_lab_image().id, ["chown", "-R", owner, HOME]
+            self.host.containers.run(image, argv, volumes=volume, remove=True, network_mode="none")
 
     def address(self) -> str:
         """The engine's (and its server's) address on the learner's own network: where the proxy goes."""
@@ -292,6 +295,11 @@ class LearnerEngine:
         where = progress.default_path(Path(HOME))
         volume = {self.volumes["home"]: {"bind": HOME, "mode": "ro"}}
         with engine_call(f"read {self.learner}'s progress"):
+            # never make the volume by reading it: one made here would lack the label, and their engine's
+            # start would refuse it; a learner who never logged in has solved nothing
+            found = self.host.volumes.list(filters={"name": f"^{self.volumes['home']}$"})
+            if not [v for v in found if (v.attrs.get("Labels") or {}).get(CLASSROOM_LABEL) == self.learner]:
+                return {}
             argv = ["sh", "-c", 'cat "$0" 2>/dev/null || true', str(where)]  # the path as $0, not spliced
             out = self.host.containers.run(LAB_IMAGE, argv, volumes=volume, remove=True, network_mode="none")
         return progress.parse(out)

@@ -29,6 +29,7 @@ from course.waiting import until
 
 pytestmark = pytest.mark.integration
 LEARNERS = ["t-ann", "t-bob"]
+ROOM = [*LEARNERS, "t-cat"]  # t-cat never logs in: the instructor's page must not make her anything
 PASSWORD, ADMIN_PASSWORD = secrets.token_hex(8), secrets.token_urlsafe(32)  # the workshop's, the instructor's
 CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parents[2] / "build" / "screenshots"
@@ -93,7 +94,7 @@ def run_cell(base: str, token: str, user: str, code: str) -> str:
 def hub_running(engine, tmp_path_factory):
     if os.geteuid() != 0:
         pytest.skip("the learner image is built with debootstrap and chroot, as root")
-    for name in LEARNERS:
+    for name in ROOM:
         learner_engine.LearnerEngine(name).remove()
     build_learner_image()
     home = tmp_path_factory.mktemp("hub")
@@ -101,8 +102,9 @@ def hub_running(engine, tmp_path_factory):
     config = home / "jupyterhub_config.py"
     config.write_text(
         "from course.classroom import hub\n"
-        f"hub.configure(c, {LEARNERS!r}, {PASSWORD!r}, port={port}, api_token={token!r}, "
-        f"admin_password={ADMIN_PASSWORD!r})\n"
+        "from pathlib import Path\n"
+        f"hub.configure(c, {ROOM!r}, {PASSWORD!r}, port={port}, api_token={token!r}, "
+        f"admin_password={ADMIN_PASSWORD!r}, state=Path({str(home)!r}))\n"  # not a real room's state
     )
     hub.ensure_proxy()
     log = open(home / "hub.log", "w")  # noqa: SIM115 (closed below)
@@ -128,7 +130,7 @@ def hub_running(engine, tmp_path_factory):
                 _api(base, token, "DELETE", f"/hub/api/users/{name}/server")
         stop(server, 90)  # the hub stops the learners' servers on its way out: that can take a while
         log.close()
-        for name in LEARNERS:
+        for name in ROOM:
             learner_engine.LearnerEngine(name).remove()
         hub.remove_hub_network()
         left = engine.containers.list(all=True, filters={"label": learner_engine.CLASSROOM_LABEL})
@@ -236,6 +238,8 @@ def test_the_instructor_sees_the_room_change_and_resets_a_learner(engine, hub_ru
         for name in LEARNERS:  # as the hub and the host engine report them
             row = _row(page, name)
             assert row[:3] == [name, "ready", "running"] and row[8] == "0/10", row
+        assert _row(page, "t-cat")[:3] == ["t-cat", "stopped", "none"]  # never logged in
+        assert engine.volumes.list(filters={"name": "classroom-t-cat"}) == []  # and the page made her nothing
         page.screenshot(path=str(SCREENSHOTS / "room-before.png"))
 
         # ann solves exercise 04.1 in her server: her row says so at the page's next reload
@@ -248,8 +252,8 @@ def test_the_instructor_sees_the_room_change_and_resets_a_learner(engine, hub_ru
 
         # the reset, confirmed in the browser's dialog
         page.once("dialog", lambda dialog: dialog.accept())
-        page.click("#learner-t-ann button")
-        page.wait_for_url("**/services/room/?said=*")
+        with page.expect_navigation():
+            page.click("#learner-t-ann button")
         assert "ann-stuff" in page.inner_text(".said") and "notebooks are kept" in page.inner_text(".said")
         page.screenshot(path=str(SCREENSHOTS / "room-after-reset.png"))
         chromium.close()
