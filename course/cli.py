@@ -115,7 +115,8 @@ def _classroom(args: argparse.Namespace) -> int:
     if args.action == "hub":
         from .classroom import hub  # needs the classroom extra (JupyterHub, DockerSpawner)
 
-        return hub.run(args.learners, workshop_password(args.password_file), args.ip, args.port)
+        password = None if args.own_passwords else workshop_password(args.password_file)
+        return hub.run(args.learners, password, args.ip, args.port, own_passwords=args.own_passwords)
     if not args.learners:
         raise CourseError("No learner named.", f"Name them: course classroom {args.action} ann bob")
     for name in args.learners:
@@ -177,6 +178,11 @@ def parser() -> argparse.ArgumentParser:
         "--password-file",
         metavar="FILE",
         help="a file holding the workshop password (hub); or set COURSE_CLASSROOM_PASSWORD, or type it",
+    )
+    room.add_argument(
+        "--own-passwords",
+        action="store_true",
+        help="no shared password: each learner (and the instructor) sets their own at first login (hub)",
     )
     room.add_argument("--ip", default="127.0.0.1", help="the address the hub serves on (default: loopback)")
     room.add_argument("--port", type=int, default=8000, help="the hub's port (default: 8000)")

@@ -7,6 +7,7 @@ engines report.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 
@@ -165,3 +166,32 @@ def test_learners_are_walled_off_from_each_other_and_the_host_still_reaches_each
     assert ann.container().exec_run([*ping, ann.address()]).exit_code == 0  # and ping itself works
     with socket.create_connection((bob_ip, 8080), timeout=5):  # the host reaches bob, as the proxy does
         pass
+
+
+def test_with_own_passwords_each_sets_theirs_at_first_login_and_no_other_opens_it(engine, tmp_path):
+    """``course classroom hub --own-passwords``: JupyterHub's FirstUseAuthenticator, as configure() sets
+    it up; the first password a learner gives is theirs, another is refused, and a name not in the
+    room gets nowhere."""
+    traitlets = pytest.importorskip("traitlets.config")
+    first_use = pytest.importorskip("firstuseauthenticator")
+    from course.classroom import hub
+
+    c = traitlets.Config()
+    try:
+        hub.configure(c, ["t-cat"], None, state=tmp_path, own_passwords=True)
+    finally:
+        hub.remove_hub_network()
+    assert c.JupyterHub.authenticator_class == "firstuseauthenticator"
+    assert "user_password" not in c.SharedPasswordAuthenticator  # nothing shared
+    assert c.Authenticator.admin_users == {hub.INSTRUCTOR} and hub.INSTRUCTOR in c.Authenticator.allowed_users
+    authenticator = first_use.FirstUseAuthenticator(config=c)
+
+    def log_in(name: str, password: str):
+        data = {"username": name, "password": password}
+        return asyncio.run(authenticator.get_authenticated_user(None, data))
+
+    assert log_in("t-cat", "cats-own-1")["name"] == "t-cat"  # the first login sets it
+    assert log_in("t-cat", "someone-else-2") is None
+    assert log_in("t-cat", "cats-own-1")["name"] == "t-cat"
+    assert log_in("t-dog", "dogs-own-1") is None  # not in the room
+    assert (tmp_path / "passwords.dbm").exists() or list(tmp_path.glob("passwords.dbm*"))

@@ -141,9 +141,13 @@ INSTRUCTOR = "instructor"  # the admin who sees the room's page, /services/room/
 
 def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port: int = 8000,
               api_token: str | None = None, admin_password: str | None = None,
-              state: Path = STATE) -> None:  # fmt: skip
+              state: Path = STATE, own_passwords: bool = False) -> None:  # fmt: skip
     """Fill JupyterHub's config object ``c`` for a classroom of ``learners`` sharing ``password``; with
-    ``admin_password`` (32 characters or more), ``instructor`` logs in with it and sees the room's page."""
+    ``admin_password`` (32 characters or more), ``instructor`` logs in with it and sees the room's page.
+
+    With ``own_passwords``, no password is shared: each learner, and the instructor, sets their own at
+    their first login (JupyterHub's FirstUseAuthenticator), and only that one opens their account after.
+    """
     state.mkdir(parents=True, exist_ok=True, mode=0o700)
     c.JupyterHub.ip, c.JupyterHub.port = ip, port
     # the hub's API (for the learners' servers) and the proxy's (for the hub): free ports, none assumed
@@ -157,13 +161,20 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
     c.ConfigurableHTTPProxy.command = [
         str(PROXY if PROXY.exists() else shutil.which("configurable-http-proxy"))
     ]
-    c.JupyterHub.authenticator_class = "shared-password"
-    c.SharedPasswordAuthenticator.user_password = password
     c.Authenticator.allowed_users = set(map(check_learner, learners))
     c.Authenticator.allow_existing_users = False  # a learner of an earlier workshop is not one of this room
-    if admin_password:
+    if own_passwords:
+        c.JupyterHub.authenticator_class = "firstuseauthenticator"
+        c.FirstUseAuthenticator.dbm_path = str(state / "passwords.dbm")
+        c.FirstUseAuthenticator.min_password_length = 8
         c.Authenticator.admin_users = {INSTRUCTOR}
-        c.SharedPasswordAuthenticator.admin_password = admin_password
+        c.Authenticator.allowed_users = c.Authenticator.allowed_users | {INSTRUCTOR}
+    else:
+        c.JupyterHub.authenticator_class = "shared-password"
+        c.SharedPasswordAuthenticator.user_password = password
+        if admin_password:
+            c.Authenticator.admin_users = {INSTRUCTOR}
+            c.SharedPasswordAuthenticator.admin_password = admin_password
     c.JupyterHub.spawner_class = LearnerSpawner
     c.DockerSpawner.remove = True  # the server container goes; the learner's home volume stays
     c.DockerSpawner.name_template = "classroom-{raw_username}-server"  # learner names are checked
@@ -205,11 +216,13 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
     c.JupyterHub.load_roles = roles
 
 
-def config_source(learners: list[str], password: str, ip: str, port: int, admin_password: str) -> str:
+def config_source(learners: list[str], password: str | None, ip: str, port: int, admin_password: str,
+                  own_passwords: bool = False) -> str:  # fmt: skip
     """The ``jupyterhub_config.py`` ``run()`` writes: it imports this module and calls ``configure()``."""
     return (
         "from course.classroom import hub\n"
-        f"hub.configure(c, {learners!r}, {password!r}, {ip!r}, {port}, admin_password={admin_password!r})\n"
+        f"hub.configure(c, {learners!r}, {password!r}, {ip!r}, {port}, admin_password={admin_password!r}, "
+        f"own_passwords={own_passwords!r})\n"
     )
 
 
@@ -237,9 +250,11 @@ def _admin_password() -> str:
     return made
 
 
-def run(learners: list[str], password: str | None, ip: str = "127.0.0.1", port: int = 8000) -> int:
-    """Build what the hub needs and run it in the foreground (``course classroom hub``): Ctrl-C stops it."""
-    if not learners or not password or len(password) < 8:
+def run(learners: list[str], password: str | None, ip: str = "127.0.0.1", port: int = 8000,
+        own_passwords: bool = False) -> int:  # fmt: skip
+    """Build what the hub needs and run it in the foreground (``course classroom hub``): Ctrl-C stops it.
+    With ``own_passwords`` there is no workshop password: each sets their own at first login."""
+    if not learners or (not own_passwords and (not password or len(password) < 8)):
         raise CourseError(
             "The hub needs the learners' names and a workshop password of 8 characters or more.",
             "Set it in COURSE_CLASSROOM_PASSWORD, or name a file with --password-file, or type it when "
@@ -250,12 +265,19 @@ def run(learners: list[str], password: str | None, ip: str = "127.0.0.1", port: 
     print(f"Building {build_learner_image()} and the proxy ...", flush=True)
     ensure_proxy()
     admin = _admin_password()
-    config = write_config(STATE / "jupyterhub_config.py", config_source(learners, password, ip, port, admin))
-    print(f"The hub serves http://{ip}:{port}/ (log in as {', '.join(learners)} with the workshop password).")
-    print(
-        f"The instructor logs in as {INSTRUCTOR} with the password in {STATE / 'instructor-password'} "
-        f"(readable by root only), and sees the room at http://{ip}:{port}/services/{room.NAME}/."
-    )
+    source = config_source(learners, password, ip, port, admin, own_passwords)
+    config = write_config(STATE / "jupyterhub_config.py", source)
+    site, names = f"http://{ip}:{port}/", ", ".join(learners)
+    room_url = f"{site}services/{room.NAME}/"
+    if own_passwords:
+        print(f"The hub serves {site}: {names} each set a password at their first login.")
+        print(f"Log in as {INSTRUCTOR} first, before the room does, to set yours; the room is at {room_url}.")
+    else:
+        print(f"The hub serves {site} (log in as {names} with the workshop password).")
+        print(
+            f"The instructor logs in as {INSTRUCTOR} with the password in {STATE / 'instructor-password'} "
+            f"(readable by root only), and sees the room at {room_url}."
+        )
     command = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)]
     jupyterhub = subprocess.Popen(command, cwd=STATE)
     try:
