@@ -29,6 +29,7 @@ import io
 import ipaddress
 import re
 import tarfile
+import threading
 from pathlib import Path
 
 import docker
@@ -61,6 +62,7 @@ LEARNER_UID = 1000
 LEARNER_RANGE = ipaddress.ip_network("10.210.0.0/16")
 _NAME = re.compile(r"[a-z][a-z0-9-]{0,30}")
 RESERVED = ("hub", "instructor")  # classroom-hub is the hub's network; instructor is the room's admin
+_PICKING = threading.Lock()  # one learner's network at a time picks its /24 (the hub starts many at once)
 
 
 def check_learner(name: str) -> str:
@@ -148,15 +150,18 @@ class LearnerEngine:
         """``docker network create classroom-ann``: the engine's (and so the server's) network. Between
         two learners' networks the host's firewall drops everything, as between any two bridges; only
         the host itself (the hub's proxy) reaches a learner's server."""
-        with engine_call(f"create network {self.network}"):
+        with engine_call(f"create network {self.network}"), _PICKING:
             found = self.host.networks.list(names=[self.network])
             mine = [n for n in found if n.name == self.network]
-            if not mine:
-                ipam = docker.types.IPAMConfig(
-                    pool_configs=[docker.types.IPAMPool(subnet=free_subnet(self.host))]
-                )
-                self.host.networks.create(self.network, labels=self.labels, ipam=ipam)
-                return
+            for attempt in range(5 if not mine else 0):  # learners who log in at the same moment
+                pool = docker.types.IPAMPool(subnet=free_subnet(self.host))
+                ipam = docker.types.IPAMConfig(pool_configs=[pool])
+                try:
+                    self.host.networks.create(self.network, labels=self.labels, ipam=ipam)
+                    return
+                except docker.errors.APIError as exc:  # another process took that /24 first: the next one
+                    if "overlaps" not in str(exc.explanation) or attempt == 4:
+                        raise
         if (mine[0].attrs.get("Labels") or {}).get(CLASSROOM_LABEL) != self.learner:
             raise CourseError(
                 f"The network {self.network} exists and is not this classroom's, so it is not reused.",
