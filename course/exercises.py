@@ -129,19 +129,35 @@ def _not_pairs(lab: Lab, text: str) -> str | None:
     return read if isinstance(read, str) else None
 
 
-# what a prediction must look like: None, or what is wrong with it
-_UNREADABLE = {"01.1": _not_a_range, "03.1": _not_bridge_or_new, "04.1": _not_pairs}
-_NEXT = {
-    "01.1": "Now create ex-net with docker network create, then run the check.",
-    "03.1": "Now run your commands, then the check.",
-    "04.1": "Now run the check below.",
-}
-# what would give each prediction away: a reason (the prediction then comes too late), or None
-_ANSWERED_BY = {"01.1": _ex_net_exists, "03.1": _web2_resolves, "04.1": _matrix_shown}
-_ASKED = {
-    "01.1": 'the subnet you expect ex-net to get (e.g. "10.1.0.0/16")',
-    "03.1": '"bridge" or "new"',
-    "04.1": 'the pairs you expect to work by name (e.g. "ubuntu1 -> ubuntu3, ubuntu3 -> ubuntu1")',
+@dataclass(frozen=True)
+class _Asked:
+    """What one prediction exercise asks for, how it is read, what gives it away, and what comes next."""
+
+    what: str  # the prompt's words for the prediction
+    unreadable: Callable[[Lab, str], str | None]  # what is wrong with a prediction's text, or None
+    answered: Callable[[Lab], str | None]  # why a prediction now comes too late, or None
+    then: str  # what to do once it is written down
+
+
+_PREDICTIONS = {
+    "01.1": _Asked(
+        'the subnet you expect ex-net to get (e.g. "10.1.0.0/16")',
+        _not_a_range,
+        _ex_net_exists,
+        "Now create ex-net with docker network create, then run the check.",
+    ),
+    "03.1": _Asked(
+        '"bridge" or "new"',
+        _not_bridge_or_new,
+        _web2_resolves,
+        "Now run your commands, then the check.",
+    ),
+    "04.1": _Asked(
+        'the pairs you expect to work by name (e.g. "ubuntu1 -> ubuntu3, ubuntu3 -> ubuntu1")',
+        _not_pairs,
+        _matrix_shown,
+        "Now run the check below.",
+    ),
 }
 
 
@@ -166,21 +182,23 @@ def predict(lab: Lab, exercise: str, prediction: object) -> Prediction:
     to read (ex-net made, web2 resolving from web1, the matrix worked out); after that it is refused, and
     the check compares the engine with the prediction written before.
     """
-    if exercise not in _ANSWERED_BY:
-        raise CourseError(f"Exercise {exercise!r} takes no prediction.", f"Use one of {', '.join(_ASKED)}.")
-    too_late = _ANSWERED_BY[exercise](lab)
+    asked = _PREDICTIONS.get(exercise)
+    if asked is None:
+        known = ", ".join(_PREDICTIONS)
+        raise CourseError(f"Exercise {exercise!r} takes no prediction.", f"Use one of {known}.")
+    too_late = asked.answered(lab)
     if too_late is not None:
         kept = _predicted.get((lab.name, exercise))
         stands = f" Your prediction {kept!r} stands." if kept is not None else ""
         return Prediction(False, f"Too late for a prediction: {too_late}, then predict again.{stands}")
     if prediction is None:  # a Run All from the top: no prediction of an earlier run counts
         _predicted.pop((lab.name, exercise), None)
-        return Prediction(False, f"No prediction yet. Put {_ASKED[exercise]} in place of None, and run this.")
-    unreadable = _UNREADABLE[exercise](lab, str(prediction).strip())
+        return Prediction(False, f"No prediction yet. Put {asked.what} in place of None, and run this.")
+    unreadable = asked.unreadable(lab, str(prediction).strip())
     if unreadable is not None:  # said now, while it can still be put right
         return Prediction(False, f"Not written down: {unreadable}")
     _predicted[lab.name, exercise] = copy.deepcopy(prediction)  # not the learner's dict, which may change
-    return Prediction(True, f"Written down: {prediction!r}. {_NEXT[exercise]}")
+    return Prediction(True, f"Written down: {prediction!r}. {asked.then}")
 
 
 def predicted(lab: Lab, exercise: str) -> object:

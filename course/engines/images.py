@@ -93,7 +93,7 @@ def tcpdump() -> str:
     return found
 
 
-def lab_image_tar(busybox: Path = BUSYBOX, sniffer: str | None = None) -> tuple[bytes, str]:
+def lab_image_tar(busybox: Path = BUSYBOX) -> tuple[bytes, str]:
     """Return the root filesystem tar of the lab image and its sha256 (the tar is the same, byte for
     byte, from the same files: each entry's time is 0 and the libraries are sorted)."""
     binary = busybox.read_bytes()
@@ -113,7 +113,7 @@ def lab_image_tar(busybox: Path = BUSYBOX, sniffer: str | None = None) -> tuple[
             info.type, info.mode = tarfile.DIRTYPE, 0o1777 if folder == "tmp" else 0o755
             tar.addfile(info)
         add_busybox(tar, binary, applets)
-        add_with_libraries(tar, {"tcpdump": sniffer or tcpdump()})
+        add_with_libraries(tar, {"tcpdump": tcpdump()})
         _add_file(tar, "etc/passwd", _PASSWD.encode(), 0o644)
         _add_file(tar, "etc/group", _GROUP.encode(), 0o644)
         _add_file(tar, "var/www/index.html", b"hello from the course lab image\n", 0o644)
