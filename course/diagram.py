@@ -27,6 +27,7 @@ from pyvis.network import Network
 from .topology import Diff, Snapshot
 
 if TYPE_CHECKING:
+    from .hostnet import HostNet, Link
     from .topology import ClusterSnapshot
 
 VIS_JS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
@@ -415,4 +416,96 @@ def draw_cluster(cluster: ClusterSnapshot, caption: str = "") -> Diagram:
     summary = f"cluster diagram: {len(names)} nodes, {len(overlays)} overlay networks"
     return _render(
         graph, caption, summary, "Dark boxes: Docker hosts. Orange dashes: VXLAN tunnels on UDP 4789."
+    )
+
+
+def draw_host(net: HostNet, caption: str = "") -> Diagram:
+    """Draw one simulated host from what ``ip -j`` says inside it (``hostnet.read``): its own NIC and
+    bridges on top, each namespace (``ip netns add``) and each container below the bridge its veth is
+    plugged into, and a line per veth pair, labelled with both ends' names.
+    """
+    graph = Network(height="100%", width="100%", cdn_resources="remote")
+    bridges = net.bridges()
+    columns = ["(none)", *(b.name for b in bridges)]  # veths on no bridge hang under the host itself
+    x_of = {name: (i - (len(columns) - 1) / 2) * COLUMN for i, name in enumerate(columns)}
+    nic = net.root.link("eth0")
+    graph.add_node(
+        "host",
+        label=f"host {net.host}\neth0 {' '.join(nic.addresses) if nic else ''}".rstrip(),
+        title=f"{net.host}'s own namespace: its NIC on the underlay, its routes and its firewall",
+        shape="box",
+        color="#1c2024",
+        font={"color": "white", "face": "monospace"},
+        x=x_of["(none)"],
+        y=0,
+        physics=False,
+    )
+    for k, bridge in enumerate(bridges):
+        hue = DEFAULT_BRIDGE if bridge.name == "docker0" else PALETTE[k % len(PALETTE)]
+        graph.add_node(
+            f"br:{bridge.name}",
+            label=f"bridge {bridge.name}\n{' '.join(bridge.addresses) or '(no address)'}",
+            title=f"Linux bridge {bridge.name} in {net.host}'s namespace ({'up' if bridge.up else 'DOWN'})",
+            shape="box",
+            color=hue,
+            font={"color": "white", "face": "monospace"},
+            x=x_of[bridge.name],
+            y=0,
+            physics=False,
+        )
+    under: dict[str, list[tuple[Link | None, str, Link | None]]] = {}
+    for _, host_end, space, end in net.pairs():
+        column = host_end.master if host_end.master in x_of else "(none)"
+        under.setdefault(column, []).append((host_end, space, end))
+    paired = {space for ends in under.values() for _, space, _ in ends}
+    for space in net.spaces:  # a namespace with no veth yet hangs under the host, unconnected
+        if space != "host" and space not in paired:
+            under.setdefault("(none)", []).append((None, space, None))
+    for column, ends in under.items():
+        for j, (host_end, space, end) in enumerate(ends):
+            inside = net.spaces[space]
+            route = f"default via {inside.gateway}" if inside.gateway else "no default route"
+            addresses = [
+                f"{link.name} {a}" for link in inside.links if link.kind != "loopback" for a in link.addresses
+            ]
+            graph.add_node(
+                f"ns:{space}",
+                label="\n".join(
+                    [f"{'container' if inside.container else 'netns'} {space}", *addresses, route]
+                ),
+                title=f"network namespace {space}"
+                + (" (a container's, made by Docker)" if inside.container else ""),
+                shape="box",
+                color={"background": "#ffffff", "border": "#444"},
+                font={"face": "monospace"},
+                x=x_of[column] + (j - (len(ends) - 1) / 2) * 200,
+                y=ROW * 1.4,
+                physics=False,
+            )
+            if host_end is not None:
+                _veth_edge(graph, net.host, column, host_end, space, end)
+    count = len(net.pairs())
+    summary = (
+        f"host diagram: {len(bridges)} bridge{'s' * (len(bridges) != 1)}, "
+        f"{count} veth pair{'s' * (count != 1)}\n{net.summary()}"
+    )
+    legend = (
+        "Top: the host's NIC and its bridges. Boxes below: namespaces. "
+        "Lines: veth pairs (dashed red: an end is down)."
+    )
+    return _render(graph, caption, summary, legend)
+
+
+def _veth_edge(graph: Network, host: str, column: str, host_end: Link, space: str, end: Link) -> None:
+    both_up = host_end.up and end.up
+    graph.add_edge(
+        f"br:{column}" if column != "(none)" else "host",
+        f"ns:{space}",
+        label=f"{host_end.name} ⇄ {end.name}",
+        title=f"veth pair: {host_end.name} in {host}'s namespace, {end.name} in {space}"
+        + ("" if both_up else " (an end is DOWN)"),
+        color="#555" if both_up else "#e54666",
+        dashes=not both_up,
+        width=2,
+        font={"size": 11, "align": "horizontal"},
     )

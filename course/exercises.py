@@ -158,7 +158,19 @@ _PREDICTIONS = {
         _matrix_shown,
         "Now run the check below.",
     ),
+    "06.1": _Asked(
+        '"yes" or "no"',
+        lambda lab, text: _handmade().unreadable_yes_no(text),
+        lambda lab: _handmade().green_exists(lab),
+        "Now type your commands for green, then run the check.",
+    ),
 }
+
+
+def _handmade():
+    from . import handmade  # notebook 06's checks, which import this module
+
+    return handmade
 
 
 @dataclass(frozen=True)
@@ -176,7 +188,7 @@ class Prediction:
 
 
 def predict(lab: Lab, exercise: str, prediction: object) -> Prediction:
-    """Write down a prediction for ``exercise`` (01.1, 03.1 or 04.1) before the page answers it.
+    """Write down a prediction for ``exercise`` (01.1, 03.1, 04.1 or 06.1) before the page answers it.
 
     Run again with another prediction, it replaces the first, as long as the answer is not yet there
     to read (ex-net made, web2 resolving from web1, the matrix worked out); after that it is refused, and

@@ -39,6 +39,11 @@ EXERCISES: dict[str, dict[str, str]] = {
         "05.1": "the port that carries containers' packets between hosts",
         "05.2": "a container on node2 that c1 reaches by name",
     },
+    "06_bridge_by_hand": {
+        "06.1": "a third namespace that reaches the outside",
+        "06.2": "find and fix a missing route",
+        "06.3": "find and fix a missing MASQUERADE rule",
+    },
 }
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from course import exercises, progress
+from course import exercises, handmade, progress
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 # What only a solution says: its docker command as the lab would echo it, or its idea in words.
@@ -18,6 +18,7 @@ SOLUTIONS = {
     "04.1": ["{s, d} <= red or {s, d} <= blue", "ubuntu1 -> ubuntu2, ubuntu2 -> ubuntu1, ubuntu3 -> ubuntu4"],
     "04.2": ["network connect blue ubuntu2", "connect ubuntu2 to blue"],
     "05.2": ['on2.run("c2"', "--name c2", "overlay-node2 docker run -itd --net=ov"],
+    "06.1": ["veth-green master br0", "netns green"],
 }
 
 
@@ -51,5 +52,6 @@ def test_every_solution_is_a_collapsed_solution_cell_and_prints_nothing():
 
 
 def test_every_exercise_has_a_check_that_records_it():
-    checks = {getattr(f, "exercise", None) for f in vars(exercises).values()} - {None}
+    modules = (exercises, handmade)
+    checks = {getattr(f, "exercise", None) for module in modules for f in vars(module).values()} - {None}
     assert checks == {key for book in progress.EXERCISES.values() for key in book}

@@ -45,8 +45,10 @@ NODE_IMAGE = "course/node:latest"
 VERSION_LABEL = f"{IMAGE_LABEL}.version"
 # Found the way the running dockerd finds them: next to it, then on its own PATH.
 ENGINE_BINARIES = ("dockerd", "containerd", "containerd-shim-runc-v2", "runc", "docker-proxy")
-# The node also needs these; they come from this machine's PATH.
-TOOLS = ("docker", "xtables-legacy-multi")
+# The node also needs these; they come from this machine's PATH. Notebook 06 builds a bridge by hand
+# with iproute2's ``ip`` (busybox's has no ``netns`` and no ``-j``), and enters a container's namespace
+# with util-linux's ``nsenter`` (busybox's runs its own ``ip`` applet, not the one on PATH).
+TOOLS = ("docker", "xtables-legacy-multi", "ip", "nsenter")
 IPTABLES_LINKS = (
     "iptables",
     "iptables-save",
@@ -146,7 +148,7 @@ def binaries(version: str | None = None) -> dict[str, str]:
     if missing:
         raise CourseError(
             f"The node image needs {', '.join(missing)}, which this machine lacks.",
-            "On Debian: apt-get install iptables runc (course engine start installs them).",
+            "On Debian: apt-get install iptables runc iproute2 (course engine start installs them).",
         )
     return found
 

@@ -46,7 +46,7 @@ STATE = Path("/var/lib/dockernet-course")
 # Tried in order: the newest first, then Debian 13's (26.1), whose dockerd also runs on glibc 2.34.
 SUITES = ("sid", "trixie")
 CURRENT_PACKAGES = ("docker.io", "containerd", "docker-cli")
-SYSTEM_PACKAGES = ["iptables", "runc", "busybox-static", "tcpdump"]
+SYSTEM_PACKAGES = ["iptables", "runc", "busybox-static", "tcpdump", "iproute2"]
 SOURCES = Path("/etc/apt/sources.list.d/debian.sources")
 
 
