@@ -72,7 +72,8 @@ def test_progress_keeps_a_solved_exercise_solved_and_exports_one_file(tmp_path):
     assert progress.load()["05.1"]["ok"] and progress.load()["05.1"]["tries"] == 3
     report = str(progress.report())
     total = sum(len(book) for book in progress.EXERCISES.values())
-    assert report.startswith(f"Exercises solved: 1 of {total}") and "[x] 05.1" in report and "[ ] 05.2" in report
+    assert report.startswith(f"Exercises solved: 1 of {total}")
+    assert "[x] 05.1" in report and "[ ] 05.2" in report
     exported = json.loads(progress.export(tmp_path / "mine.json").read_text())
     assert exported["solved"] == 1 and exported["exercises"]["05.1"]["ok"]
 
