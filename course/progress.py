@@ -44,6 +44,15 @@ EXERCISES: dict[str, dict[str, str]] = {
         "06.2": "find and fix a missing route",
         "06.3": "find and fix a missing MASQUERADE rule",
     },
+    "07_troubleshooting": {
+        "07.1": "case 1: a client that cannot fetch",
+        "07.2": "case 2: the same, on one network",
+        "07.3": "case 3: a connection refused",
+        "07.4": "case 4: a published port that does not answer",
+        "07.5": "case 5: a published port, from another host",
+        "07.6": "case 6: small files pass, large ones hang",
+        "07.7": "case 7: an overlay across hosts",
+    },
 }
 
 

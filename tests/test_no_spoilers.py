@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from course import exercises, handmade, progress
+from course import exercises, faults, handmade, progress
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 # What only a solution says: its docker command as the lab would echo it, or its idea in words.
@@ -19,6 +19,10 @@ SOLUTIONS = {
     "04.2": ["network connect blue ubuntu2", "connect ubuntu2 to blue"],
     "05.2": ['on2.run("c2"', "--name c2", "overlay-node2 docker run -itd --net=ov"],
     "06.1": ["veth-green master br0", "netns green"],
+    "07.1": ["network connect app-back app-client"],
+    "07.5": ["-D DOCKER-USER"],
+    "07.6": ["mtu=1400 appnet"],
+    "07.7": ["wire-node2 iptables -D INPUT"],
 }
 
 
@@ -52,6 +56,6 @@ def test_every_solution_is_a_collapsed_solution_cell_and_prints_nothing():
 
 
 def test_every_exercise_has_a_check_that_records_it():
-    modules = (exercises, handmade)
+    modules = (exercises, handmade, faults)
     checks = {getattr(f, "exercise", None) for module in modules for f in vars(module).values()} - {None}
     assert checks == {key for book in progress.EXERCISES.values() for key in book}

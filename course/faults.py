@@ -1,0 +1,470 @@
+"""Notebook 07's troubleshooting lab: the course breaks a small app one way at a time, the learner finds
+the cause with the tools a practitioner uses, names it, and fixes it with ``docker`` commands.
+
+The app is a busybox ``httpd`` (the server) and a client that fetches ``/hostname`` from it. Cases 1 to 4
+run on the learner's engine, in lab ``trouble``; cases 5 to 7 on two simulated hosts (cluster ``wire``),
+since a firewall rule, a link's MTU or a blocked VXLAN port must never be set on the learner's own host.
+A case's check (``case_1`` ... ``case_7``, or ``Trouble.check``) reads the learner's diagnosis, one of
+``CAUSES``, and then asks the engine whether the app works now: the very request that failed, never
+what was typed. A wrong diagnosis is told what it overlooked, in this case's own terms.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import docker
+
+from . import commands
+from .cluster import Cluster
+from .engines.images import KEEPALIVE, LAB_IMAGE
+from .errors import CourseError
+from .exercises import Feedback, _unanswered, exercise
+from .lab import Lab
+from .waiting import TimedOut, until
+
+CAUSES = {
+    "networks": "the two containers share no network",
+    "names": "the network has no name resolution (the default bridge)",
+    "listening": "the server listens on 127.0.0.1 only, inside its container",
+    "published": "the port is published to the wrong container port",
+    "firewall": "a firewall rule drops the traffic",
+    "mtu": "packets larger than the path's MTU are lost on the way",
+    "underlay": "VXLAN (UDP 4789) is blocked between the hosts",
+}
+PORT = 18080  # the host port of case 4, on 127.0.0.1 of the engine's host
+SERVE = ["httpd", "-f", "-p", "80", "-h", "/etc"]  # GET /hostname answers with the server's hostname
+BUILTIN = {"bridge", "host", "none", "ingress", "docker_gwbridge"}
+
+# What rules each cause out, where a case says nothing of its own (each true wherever it is not the cause)
+RULED_OUT = {
+    "networks": "The client and the server share a network, or the client comes in through a published "
+    "port, which needs none: docker inspect -f '{{json .NetworkSettings.Networks}}' on each says which.",
+    "names": "Names are not the trouble: the client's nslookup of the server's name answers with its "
+    "address, or the client uses an address and no name at all.",
+    "listening": "The server listens on every address: netstat -lnt inside it shows :::80 (or 0.0.0.0:80), "
+    "not 127.0.0.1:80.",
+    "published": "No published port stands between the client and the server here: the client reaches "
+    "the server's own address and port.",
+    "firewall": "No rule drops these packets: nothing in DOCKER-USER, nor in the host's INPUT, names "
+    "them, and Docker's own rules let them through.",
+    "mtu": "Small and large requests fail alike, so the size of the packets is not the cause.",
+    "underlay": "No overlay network is involved: no packet of this app travels inside VXLAN.",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One way of breaking the app: what the learner is told, how it is set up, and what "works" means."""
+
+    key: str
+    cause: str
+    story: str  # the symptom, as a user would report it
+    works: str  # what the check asks of the engine, in words
+    fixed: str  # what the fix was, said once it works
+    overlooked: dict[str, str] = field(default_factory=dict)  # per wrong cause, where RULED_OUT is not enough
+
+
+CASES = {
+    "07.1": Case(
+        "07.1",
+        "networks",
+        "app-client cannot fetch http://app-server/hostname.",
+        "app-client fetches http://app-server/hostname",
+        "app-client and app-server now share a network: the name resolves (Docker's DNS answers for the "
+        "containers of the networks a container is on) and the packets flow on that bridge.",
+        {
+            "names": "nslookup fails, but not for want of a name service: app-client's network is "
+            "user-defined and resolves the names of its own containers. Is app-server on it?",
+            "firewall": "Docker's rules do keep two bridges apart, as they should: that is isolation, not a "
+            "rule gone wrong. Which networks is each container on?",
+        },
+    ),
+    "07.2": Case(
+        "07.2",
+        "names",
+        "app-client cannot fetch http://app-server/hostname, though both run on the same network.",
+        "app-client fetches http://app-server/hostname, by name",
+        "On a user-defined network, Docker's DNS server (127.0.0.11 in each container) answers for the "
+        "containers' names; on the default bridge there is none, only addresses.",
+    ),
+    "07.3": Case(
+        "07.3",
+        "listening",
+        "app-client cannot fetch http://app-server/hostname: the connection is refused.",
+        "app-client fetches http://app-server/hostname",
+        "The server now listens on every address of its container, its eth0 included: a server bound to "
+        "127.0.0.1 answers only inside its own network namespace.",
+    ),
+    "07.4": Case(
+        "07.4",
+        "published",
+        f"On the engine's host, http://127.0.0.1:{PORT}/hostname does not answer, though app-server is "
+        f"published on port {PORT}.",
+        f"http://127.0.0.1:{PORT}/hostname answers on the engine's host",
+        "-p HOST:CONTAINER sends the host's port to the container's port: the container port must be the "
+        "one the server listens on (docker port and netstat -lnt inside it must agree).",
+        {
+            "listening": "The server listens on every address, on port 80: netstat -lnt inside it says "
+            ":::80. Is 80 where the published port leads?",
+            "networks": "A published port needs no shared network: the host reaches it through NAT.",
+        },
+    ),
+    "07.5": Case(
+        "07.5",
+        "firewall",
+        "From node2, http://NODE1:8080/hostname does not answer: web runs on node1, published with "
+        "-p 8080:80.",
+        "node2 fetches http://NODE1:8080/hostname",
+        "The rule in DOCKER-USER dropped every packet for the container's port 80 (the port after DNAT): "
+        "DOCKER-USER is where an administrator's own rules for containers go, and Docker runs it first.",
+        {
+            "published": "docker port web says 8080 -> 80, and the server listens on 80: the mapping is "
+            "right. Something drops the packets on the way (a capture on node1 sees them arrive).",
+            "listening": "netstat -lnt inside web shows :::80: it listens on every address.",
+        },
+    ),
+    "07.6": Case(
+        "07.6",
+        "mtu",
+        "On node1, client fetches small files from big (on node2, published on 8080), and large ones hang.",
+        "client fetches http://NODE2:8080/bin/busybox, 2 MB, within 10 s",
+        "The containers now send and ask for packets no larger than the path carries: with the network's "
+        "MTU at 1400, the client's TCP announces a segment size that fits, and the big file comes in "
+        "1400-byte packets.",
+        {
+            "firewall": "The small request passes through the very same rules: a rule would drop it too. "
+            "What differs between a small and a large answer?",
+            "underlay": "The hosts reach each other, and no overlay is involved: the client reaches node2's "
+            "published port over the LAN. What differs between a small and a large answer?",
+        },
+    ),
+    "07.7": Case(
+        "07.7",
+        "underlay",
+        "c1 (on node1) and c2 (on node2), on the overlay network ov, cannot ping each other; the swarm "
+        "says both nodes are Ready.",
+        "c1 pings c2 over ov",
+        "VXLAN (UDP 4789) between the hosts carries the overlay's packets: the swarm's management (2377) "
+        "and gossip (7946) can pass while the data does not.",
+        {
+            "firewall": "Close: a rule does drop something, but which traffic? Not the ping between the "
+            "containers as such: capture on node2's eth0 while c1 pings c2, and see what arrives.",
+            "listening": "No server is involved: the ping itself gets no answer.",
+            "names": "The name resolves: ping prints c2's address before it waits for a reply.",
+        },
+    ),
+}
+
+
+class Trouble:
+    """The troubleshooting lab: the app on this engine, and two simulated hosts when a case needs them."""
+
+    def __init__(self, name: str = "trouble", hosts: str = "wire") -> None:
+        self.lab = Lab(name)
+        self._hosts_name = hosts
+        self._cluster: Cluster | None = None
+
+    @property
+    def cluster(self) -> Cluster:
+        """The two simulated hosts (started by the first case that needs them)."""
+        if self._cluster is None or not self._cluster.nodes:
+            self._cluster = Cluster(self._hosts_name, size=2)
+            self._cluster.up()
+            commands.use(self.lab)  # what the learner's docker run makes on this engine joins this lab
+        return self._cluster
+
+    def start(self, key: str) -> str:
+        """Set case ``key`` up, broken, after removing the previous case's app; say what the user sees."""
+        case = _case(key)
+        with self.lab.muted():
+            self.lab.cleanup()
+            if int(key[-1]) >= 5:
+                self._reset_hosts()
+            _SETUP[key](self)
+        return f"Case {key[-1]}. {_fill(self, case.story)} Find why, name the cause, and fix it."
+
+    def check(self, key: str, cause: object = None) -> Feedback:
+        """Case ``key``'s check: the diagnosis, then whether the app works now (exercise ``key``)."""
+        return _CHECKS[key](self, cause)
+
+    def works(self, key: str) -> bool:
+        """Whether case ``key``'s app works now, as the engine answers (the request the user made)."""
+        with self.lab.muted():
+            return _WORKS[key](self)
+
+    def down(self) -> str:
+        """Remove everything: the hosts (and all inside them), then the app on this engine; also what an
+        earlier, interrupted run left."""
+        cluster = self._cluster or Cluster(self._hosts_name, size=2)
+        hosts = cluster.down()
+        commands.use(self.lab)
+        self._cluster = None
+        return f"The hosts: {hosts}\nThe app: {self.lab.cleanup()}"
+
+    # --- the hosts ----------------------------------------------------------------
+
+    def _reset_hosts(self) -> None:
+        """Each host as it started: no container or network of an earlier case, no fault left behind."""
+        cluster = self.cluster
+        for node in cluster.nodes:
+            engine = node.engine
+            for box in engine.containers.list(all=True):
+                if "com.docker.swarm.task.id" not in box.labels:
+                    box.remove(force=True)
+            for net in engine.networks.list():
+                if net.name not in BUILTIN and net.attrs.get("Scope") == "local":
+                    with contextlib.suppress(docker.errors.APIError):
+                        net.remove()
+        for node, rule in FAULT_RULES.values():
+            cluster.exec(node, ["iptables", "-D", *rule])  # fails harmlessly when the rule is not there
+        cluster.exec("node1", ["ip", "link", "set", "eth0", "mtu", "1500"])
+
+    def node_ip(self, name: str) -> str:
+        return self.cluster.node(name).ip
+
+
+# The rules two cases put in, on a simulated host (never on the learner's own)
+FAULT_RULES = {
+    "07.5": ("node1", ["DOCKER-USER", "-p", "tcp", "-m", "tcp", "--dport", "80", "-j", "DROP"]),
+    "07.7": ("node2", ["INPUT", "-p", "udp", "-m", "udp", "--dport", "4789", "-j", "DROP"]),
+}
+
+
+def _case(key: str) -> Case:
+    if key not in CASES:
+        raise CourseError(f"There is no case {key!r}.", f"The cases are {', '.join(CASES)}.")
+    return CASES[key]
+
+
+def _fill(trouble: Trouble, text: str) -> str:
+    """A case's words with the hosts' addresses in place of NODE1 and NODE2."""
+    for name in ("node1", "node2"):
+        if name.upper() in text:
+            text = text.replace(name.upper(), trouble.node_ip(name))
+    return text
+
+
+# --- setting each case up ---------------------------------------------------------
+
+
+def _server(lab: Lab, network: str, command: list[str] = SERVE, publish=None) -> None:
+    lab.run("app-server", network, command=command, publish=publish)
+
+
+def _setup_networks(t: Trouble) -> None:
+    t.lab.network("app-front")
+    t.lab.network("app-back")
+    _server(t.lab, "app-back")
+    t.lab.run("app-client", "app-front")
+
+
+def _setup_names(t: Trouble) -> None:
+    _server(t.lab, "bridge")
+    t.lab.run("app-client", "bridge")
+
+
+def _setup_listening(t: Trouble) -> None:
+    t.lab.network("app-net")
+    _server(t.lab, "app-net", ["httpd", "-f", "-p", "127.0.0.1:80", "-h", "/etc"])
+    t.lab.run("app-client", "app-net")
+
+
+def _setup_published(t: Trouble) -> None:
+    t.lab.network("app-net")
+    _server(t.lab, "app-net", publish={8080: PORT})
+
+
+def _on(t: Trouble, node: str, *argv: str) -> None:
+    ran = t.cluster.exec(node, list(argv))
+    if ran.exit_code != 0:
+        raise CourseError(
+            f"Setting the case up failed on {node}: {ran.output.strip()}", "Run the cell again."
+        )
+
+
+def _setup_firewall(t: Trouble) -> None:
+    _on(t, "node1", "docker", "run", "-d", "--name", "web", "-p", "8080:80", LAB_IMAGE, *SERVE)
+    node, rule = FAULT_RULES["07.5"]
+    _on(t, node, "iptables", "-I", *rule)
+
+
+def _setup_mtu(t: Trouble) -> None:
+    _on(
+        t,
+        "node2",
+        "docker",
+        "run",
+        "-d",
+        "--name",
+        "big",
+        "-p",
+        "8080:80",
+        LAB_IMAGE,
+        "httpd",
+        "-f",
+        "-p",
+        "80",
+        "-h",
+        "/",
+    )
+    _on(t, "node1", "docker", "network", "create", "appnet")
+    _on(t, "node1", "docker", "run", "-d", "--name", "client", "--network", "appnet", LAB_IMAGE, *KEEPALIVE)
+    _on(t, "node1", "ip", "link", "set", "eth0", "mtu", "1400")  # the path is narrower: a VPN, say
+
+
+def _setup_underlay(t: Trouble) -> None:
+    cluster = t.cluster
+    cluster.swarm()
+    node1 = cluster.lab_on("node1")
+    node1.network("ov", driver="overlay", attachable=True)  # kept from an earlier start of this case
+    node1.run("c1", "ov")
+    cluster.lab_on("node2").run("c2", "ov")
+    until(lambda: node1.ping("c1", "c2"), 30, 0.5, "c1 to reach c2 across the overlay")
+    node, rule = FAULT_RULES["07.7"]
+    _on(t, node, "iptables", "-I", *rule)
+
+
+_SETUP: dict[str, Callable[[Trouble], None]] = {
+    "07.1": _setup_networks,
+    "07.2": _setup_names,
+    "07.3": _setup_listening,
+    "07.4": _setup_published,
+    "07.5": _setup_firewall,
+    "07.6": _setup_mtu,
+    "07.7": _setup_underlay,
+}
+
+# --- whether the app works ------------------------------------------------------------
+
+
+def _hostname(engine: docker.DockerClient, name: str) -> str | None:
+    try:
+        return engine.containers.get(name).attrs["Config"]["Hostname"]
+    except docker.errors.NotFound:
+        return None
+
+
+def _client_fetches(t: Trouble) -> bool:
+    if {"app-client", "app-server"} - set(t.lab.containers()):
+        return False
+    got = t.lab.exec("app-client", ["timeout", "5", "wget", "-qO-", "http://app-server/hostname"])
+    return got.exit_code == 0 and got.output.strip() == _hostname(t.lab.engine, "app-server")
+
+
+def _host_fetches(t: Trouble) -> bool:
+    url = f"http://127.0.0.1:{PORT}/hostname"
+    try:  # docker run --rm --net=host course/lab timeout 5 wget -qO- URL: from the engine's own host
+        said = t.lab.engine.containers.run(
+            LAB_IMAGE,
+            ["timeout", "5", "wget", "-qO-", url],
+            network_mode="host",
+            remove=True,
+            labels=t.lab.labels,
+        )
+    except docker.errors.ContainerError:
+        return False
+    return said.decode().strip() == _hostname(t.lab.engine, "app-server")
+
+
+def _firewall_works(t: Trouble) -> bool:
+    url = f"http://{t.node_ip('node1')}:8080/hostname"
+    ran = t.cluster.exec("node2", ["timeout", "5", "wget", "-qO-", url])  # on node2 itself
+    return ran.exit_code == 0 and ran.output.strip() == _hostname(t.cluster.node("node1").engine, "web")
+
+
+def _mtu_works(t: Trouble) -> bool:
+    url = f"http://{t.node_ip('node2')}:8080/bin/busybox"
+    with contextlib.suppress(docker.errors.NotFound):
+        box = t.cluster.node("node1").engine.containers.get("client")
+        return box.exec_run(["timeout", "10", "wget", "-qO", "/dev/null", url]).exit_code == 0
+    return False
+
+
+def _underlay_works(t: Trouble) -> bool:
+    node1 = t.cluster.lab_on("node1")
+    try:
+        return until(lambda: node1.ping("c1", "c2"), 10, 0.5)  # gossip and VXLAN catch up within moments
+    except (TimedOut, CourseError):
+        return False
+
+
+_WORKS: dict[str, Callable[[Trouble], bool]] = {
+    "07.1": _client_fetches,
+    "07.2": _client_fetches,
+    "07.3": _client_fetches,
+    "07.4": _host_fetches,
+    "07.5": _firewall_works,
+    "07.6": _mtu_works,
+    "07.7": _underlay_works,
+}
+
+# --- the checks --------------------------------------------------------------------------
+
+
+def _verdict(t: Trouble, key: str, cause: object) -> Feedback:
+    case = _case(key)
+    works = _fill(t, case.works)
+    choices = ", ".join(f'"{c}"' for c in CAUSES)
+    if cause is None:
+        return _unanswered(
+            f"Name the cause first: put one of {choices} in place of None.",
+            f"Then the check tries it: {works}.",
+        )
+    said = str(cause).strip().strip("'\"").lower()
+    if said not in CAUSES:
+        return Feedback(False, f"{cause!r} is not one of the causes: {choices}.")
+    if said != case.cause:
+        overlooked = case.overlooked.get(said, RULED_OUT[said])
+        return Feedback(False, f"Not {said} ({CAUSES[said]}). {overlooked}")
+    problem = _misfix(t, key)
+    if problem:
+        return Feedback(False, f"Right cause: {CAUSES[said]}. {problem}")
+    if not t.works(key):
+        return Feedback(
+            False, f"Right cause: {CAUSES[said]}. Now fix it with docker commands, until {case.works}."
+        )
+    return Feedback(True, f"Right, and fixed: {works}. {case.fixed}")
+
+
+def _misfix(t: Trouble, key: str) -> str | None:
+    """A fix that makes the app work the wrong way, or opens a door: said instead of accepting it."""
+    if key == "07.4" and "app-server" in t.lab.containers():
+        ports = t.lab.container("app-server").attrs["NetworkSettings"]["Ports"] or {}
+        wide = [
+            b for bound in ports.values() for b in bound or [] if b.get("HostIp") not in ("127.0.0.1", "::1")
+        ]
+        if wide:
+            return (
+                "The port is published on every address of the host, where anyone on your network reaches "
+                f"it: publish it on 127.0.0.1 only (-p 127.0.0.1:{PORT}:PORT)."
+            )
+    if key == "07.6":
+        mtu = t.cluster.exec("node1", ["cat", "/sys/class/net/eth0/mtu"]).output.strip()
+        if mtu != "1400":
+            return (
+                f"node1's own link is at MTU {mtu} again: on a real VPN you cannot widen the path. Put it "
+                "back (docker exec wire-node1 ip link set eth0 mtu 1400) and make the containers' packets "
+                "fit it."
+            )
+    return None
+
+
+def _check_for(key: str) -> Callable[[Trouble, object], Feedback]:
+    @exercise(key)
+    def check(trouble: Trouble, cause: object = None) -> Feedback:
+        with trouble.lab.muted():
+            return _verdict(trouble, key, cause)
+
+    check.__name__ = check.__qualname__ = f"case_{key[-1]}"
+    check.__doc__ = f"Exercise {key}: {CASES[key].works}, after naming the cause."
+    return check
+
+
+case_1, case_2, case_3, case_4, case_5, case_6, case_7 = (_check_for(key) for key in CASES)
+_CHECKS = {
+    key: check
+    for key, check in zip(CASES, (case_1, case_2, case_3, case_4, case_5, case_6, case_7), strict=True)
+}
