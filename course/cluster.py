@@ -111,7 +111,10 @@ class Cluster:
             image = build_node_image(self.lab.host)
             shown.step("creating the underlay network")
             if self.underlay not in self.lab.networks():  # docker network create --subnet <a free /24> ...
-                self.lab.network(self.underlay, subnet=underlay.free_subnet(self.lab.host))
+                underlay.in_free_subnet(
+                    lambda subnet: self.lab.network(self.underlay, subnet=subnet),
+                    lambda: underlay.free_subnet(self.lab.host),
+                )
             shown.step("starting the nodes")
 
             def start(name: str) -> Node:

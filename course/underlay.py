@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+import docker
 
 from . import hostview
 from .engines.client import client
@@ -20,6 +23,19 @@ if TYPE_CHECKING:
 # Where the underlay's subnet comes from: outside the engine's default pools (172.17-31, 192.168), and
 # far from the 10.0.x.0/24 that swarm gives overlays inside the nodes.
 UNDERLAY_RANGE = ipaddress.ip_network("10.99.0.0/16")
+Made = TypeVar("Made")
+
+
+def in_free_subnet(create: Callable[[str], Made], pick: Callable[[], str], attempts: int = 5) -> Made:
+    """``create(subnet)`` with the subnet ``pick()`` finds free; when another process took it between the
+    two (two notebooks, or two learners, starting at once: "Pool overlaps"), with the next free one."""
+    for attempt in range(attempts):
+        try:
+            return create(pick())
+        except (docker.errors.APIError, CourseError) as exc:
+            if "overlaps" not in str(exc) or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def free_subnet(host: str | None = None) -> str:

@@ -99,9 +99,9 @@ def test_each_learner_sees_only_their_own_engine_and_a_reset_keeps_notebooks(eng
         == 0
     )
     table = learner_engine.class_progress(["t-ann", "t-bob"]).splitlines()
-    assert table[0].split() == ["learner", "01", "02", "03", "04", "05", "solved"]
-    assert table[1].split() == ["t-ann", "0/2", "0/2", "1/2", "1/2", "0/2", "2/10"]
-    assert table[2].split() == ["t-bob", "0/2", "0/2", "0/2", "0/2", "0/2", "0/10"]  # nothing recorded yet
+    assert table[0].split() == ["learner", "01", "02", "03", "04", "05", "06", "07", "solved"]
+    assert table[1].split() == ["t-ann", "0/2", "0/2", "1/2", "1/2", "0/2", "0/3", "0/7", "2/20"]
+    assert table[2].split() == ["t-bob", "0/2", "0/2", "0/2", "0/2", "0/2", "0/3", "0/7", "0/20"]  # none yet
     reset = ann.reset()
     assert reset.containers == ("ann-box",) and reset.networks == ("ann-net",)
     assert str(reset).startswith("Removed 1 containers (ann-box), 1 networks (ann-net)")

@@ -44,6 +44,7 @@ from ..engines.images import LAB_IMAGE, build_lab_image
 from ..engines.node_image import build_node_image
 from ..errors import CourseError, engine_call
 from ..table import align
+from ..underlay import in_free_subnet
 from ..waiting import TimedOut, until
 
 CLASSROOM_LABEL = "course.classroom"
@@ -153,15 +154,14 @@ class LearnerEngine:
         with engine_call(f"create network {self.network}"), _PICKING:
             found = self.host.networks.list(names=[self.network])
             mine = [n for n in found if n.name == self.network]
-            for attempt in range(5 if not mine else 0):  # learners who log in at the same moment
-                pool = docker.types.IPAMPool(subnet=free_subnet(self.host))
-                ipam = docker.types.IPAMConfig(pool_configs=[pool])
-                try:
+            if not mine:  # learners who log in at the same moment: another process may take a /24 first
+
+                def create(subnet: str) -> None:
+                    ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=subnet)])
                     self.host.networks.create(self.network, labels=self.labels, ipam=ipam)
-                    return
-                except docker.errors.APIError as exc:  # another process took that /24 first: the next one
-                    if "overlaps" not in str(exc.explanation) or attempt == 4:
-                        raise
+
+                in_free_subnet(create, lambda: free_subnet(self.host))
+                return
         if (mine[0].attrs.get("Labels") or {}).get(CLASSROOM_LABEL) != self.learner:
             raise CourseError(
                 f"The network {self.network} exists and is not this classroom's, so it is not reused.",

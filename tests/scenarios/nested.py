@@ -2,6 +2,10 @@
 
 import re
 
+# How the scenarios (and .ci/suite) run the notebooks under nbval: two at a time, each notebook whole
+# on one worker. Each has labs and hosts of its own; two clusters' underlays pick their /24s in turn.
+IN_PARALLEL = ["-n", "2", "--dist", "loadfile"]
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 

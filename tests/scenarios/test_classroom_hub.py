@@ -22,6 +22,7 @@ import pytest
 from tornado import ioloop, websocket
 from tornado.httpclient import HTTPRequest
 
+from course import progress
 from course.classroom import hub, learner_engine
 from course.classroom.learner_image import build_learner_image
 from course.process import stop
@@ -210,6 +211,12 @@ def _log_in(page, base: str, user: str, password: str, then: str) -> None:
     assert "/hub/login" not in page.url, page.url  # the password was taken
 
 
+# a row: learner, server, engine, then solved/total per notebook, then solved in all
+BOOKS = list(progress.EXERCISES)
+SOLVED = 3 + len(BOOKS)
+TOTAL = sum(len(book) for book in progress.EXERCISES.values())
+
+
 def _row(page, learner: str) -> list[str]:
     return [cell.strip() for cell in page.locator(f"#learner-{learner} td").all_inner_texts()]
 
@@ -237,7 +244,7 @@ def test_the_instructor_sees_the_room_change_and_resets_a_learner(engine, hub_ru
         page.wait_for_selector("#learner-t-ann")
         for name in LEARNERS:  # as the hub and the host engine report them
             row = _row(page, name)
-            assert row[:3] == [name, "ready", "running"] and row[8] == "0/10", row
+            assert row[:3] == [name, "ready", "running"] and row[SOLVED] == f"0/{TOTAL}", row
         assert _row(page, "t-cat")[:3] == ["t-cat", "stopped", "none"]  # never logged in
         assert engine.volumes.list(filters={"name": "classroom-t-cat"}) == []  # and the page made her nothing
         page.screenshot(path=str(SCREENSHOTS / "room-before.png"))
@@ -246,9 +253,14 @@ def test_the_instructor_sees_the_room_change_and_resets_a_learner(engine, hub_ru
         solve = "from course import progress; progress.record('04.1', True)"
         with ThreadPoolExecutor(1) as aside:  # its own event loop: Playwright's runs on this thread
             aside.submit(run_cell, base, token, "t-ann", solve).result()
-        until(lambda: page.reload() and _row(page, "t-ann")[6:9] == ["1/2", "0/2", "1/10"], 30, 1,
-              "t-ann's row to show exercise 04.1 solved")  # fmt: skip
-        assert _row(page, "t-bob")[8] == "0/10"
+        ann_04 = 3 + BOOKS.index("04_red_blue_lab")
+
+        def ann_solved() -> bool:
+            row = _row(page, "t-ann")
+            return (row[ann_04], row[SOLVED]) == ("1/2", f"1/{TOTAL}")
+
+        until(lambda: page.reload() and ann_solved(), 30, 1, "t-ann's row to show exercise 04.1 solved")
+        assert _row(page, "t-bob")[SOLVED] == f"0/{TOTAL}"
 
         # the reset, confirmed in the browser's dialog
         page.once("dialog", lambda dialog: dialog.accept())
@@ -258,7 +270,7 @@ def test_the_instructor_sees_the_room_change_and_resets_a_learner(engine, hub_ru
         page.screenshot(path=str(SCREENSHOTS / "room-after-reset.png"))
         chromium.close()
     assert ann.docker("network", "ls", "--filter", "type=custom", "--format", "{{.Name}}") == (0, "")
-    assert learner_engine.progress_rows(["t-ann"])[0]["solved"] == "1/10"  # her progress stays
+    assert learner_engine.progress_rows(["t-ann"])[0]["solved"] == f"1/{TOTAL}"  # her progress stays
 
 
 def test_a_stopped_server_stops_its_engine_and_everything_in_it(engine, hub_running):
