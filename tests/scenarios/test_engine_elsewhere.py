@@ -33,9 +33,12 @@ NOTEBOOKS = [
     # its simulated hosts come up inside the remote engine: their engines, swarm, overlay and packet
     # captures reached through it, one level deeper (nothing of theirs published on this machine)
     "05_overlay_networks",
+    # the bridge by hand inside simulated hosts, and the troubleshooting lab's app and hosts
+    "06_bridge_by_hand",
+    "07_troubleshooting",
 ]
 PATHS = [f"notebooks/{name}.ipynb" for name in NOTEBOOKS]
-LABS = {"overlay"}  # what the helpers make, labelled: 05's simulated hosts
+LABS = {"overlay", "byhand", "wire", "trouble"}  # what the helpers make, labelled: hosts, 07's app
 # what the learner's typed commands make (%%docker cells): no label, known by name here
 TYPED = {"hello", "alpha", "beta", "on-bridge", "sidecar", "web1", "search1", "vault1", "ubuntu1", "ubuntu4"}
 SENTINEL = "t-sentinel"
