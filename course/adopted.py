@@ -10,16 +10,14 @@ and removed only while both still match.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .engines.certs import state_dir
+from .locks import locked
 
 KINDS = ("container", "network", "volume")
 
@@ -82,17 +80,9 @@ def labs(engine_id: str) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
 
 
-@contextmanager
-def _locked(engine_id: str) -> Iterator[None]:
+def _locked(engine_id: str):
     """One writer at a time (two kernels on one lab): an advisory lock on the engine's folder."""
-    folder = _folder(engine_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return locked(_folder(engine_id) / ".lock")
 
 
 def _save(record: Adopted, engine_id: str) -> None:

@@ -26,6 +26,7 @@ from .engines.node_image import build_node_image
 from .engines.tunnel import Tunnel
 from .errors import CourseError, ForeignResource, engine_call
 from .lab import ExecResult, Lab, find_container
+from .locks import locked
 from .names import check_name, owner
 from .parallel import parallel
 from .topology import ClusterSnapshot, snapshot
@@ -107,8 +108,9 @@ class Cluster:
         engine = self.lab.engine
         with busy(f"starting {self.size} simulated hosts", 3 + 3 * self.size) as shown:
             shown.step("building the lab and node images (once)")
-            build_lab_image()
-            image = build_node_image(self.lab.host)
+            with locked(certs.state_dir() / "images.lock"):  # two notebooks' hosts starting at once
+                build_lab_image()
+                image = build_node_image(self.lab.host)
             shown.step("creating the underlay network")
             if self.underlay not in self.lab.networks():  # docker network create --subnet <a free /24> ...
                 underlay.in_free_subnet(

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import pyvis
 from pyvis.network import Network
 
+from .hostnet import HOST
 from .topology import Diff, Snapshot
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ PALETTE = ["#12a594", "#6e56cf", "#ffb224", "#0090ff", "#e54666", "#46a758", "#9
 DEFAULT_BRIDGE = "#8b8d98"
 NEW = "#f76b15"
 COLUMN, ROW = 360, 150
+BOX = 210  # the width one namespace's box takes in a host diagram
 CHAR_WIDTH = 8.5  # px per character of a box label (14 px monospace)
 _TOOLTIP_CSS = (
     "div.vis-tooltip{position:absolute;visibility:hidden;padding:6px 8px;white-space:pre;"
@@ -427,7 +429,25 @@ def draw_host(net: HostNet, caption: str = "") -> Diagram:
     graph = Network(height="100%", width="100%", cdn_resources="remote")
     bridges = net.bridges()
     columns = ["(none)", *(b.name for b in bridges)]  # veths on no bridge hang under the host itself
-    x_of = {name: (i - (len(columns) - 1) / 2) * COLUMN for i, name in enumerate(columns)}
+    under: dict[str, list[tuple[Link | None, str, Link | None]]] = {}
+    placed: set[str] = set()
+    for _, host_end, space, end in net.pairs():
+        column = host_end.master if host_end.master in columns else "(none)"
+        if space not in placed:  # a namespace with two veths is drawn once, under the first
+            under.setdefault(column, []).append((host_end, space, end))
+            placed.add(space)
+        else:
+            _veth_edge(graph, net.host, column, host_end, space, end)
+    for space in net.spaces:  # a namespace with no veth yet hangs under the host, unconnected
+        if space != HOST and space not in placed:
+            under.setdefault("(none)", []).append((None, space, None))
+    # each column as wide as the boxes under it, side by side, centred on 0
+    widths = [max(1, len(under.get(name, []))) * BOX for name in columns]
+    left = -sum(widths) / 2
+    x_of = {}
+    for name, width in zip(columns, widths, strict=True):
+        x_of[name] = left + width / 2
+        left += width
     nic = net.root.link("eth0")
     graph.add_node(
         "host",
@@ -453,14 +473,6 @@ def draw_host(net: HostNet, caption: str = "") -> Diagram:
             y=0,
             physics=False,
         )
-    under: dict[str, list[tuple[Link | None, str, Link | None]]] = {}
-    for _, host_end, space, end in net.pairs():
-        column = host_end.master if host_end.master in x_of else "(none)"
-        under.setdefault(column, []).append((host_end, space, end))
-    paired = {space for ends in under.values() for _, space, _ in ends}
-    for space in net.spaces:  # a namespace with no veth yet hangs under the host, unconnected
-        if space != "host" and space not in paired:
-            under.setdefault("(none)", []).append((None, space, None))
     for column, ends in under.items():
         for j, (host_end, space, end) in enumerate(ends):
             inside = net.spaces[space]
@@ -478,7 +490,7 @@ def draw_host(net: HostNet, caption: str = "") -> Diagram:
                 shape="box",
                 color={"background": "#ffffff", "border": "#444"},
                 font={"face": "monospace"},
-                x=x_of[column] + (j - (len(ends) - 1) / 2) * 200,
+                x=x_of[column] + (j - (len(ends) - 1) / 2) * BOX,
                 y=ROW * 1.4,
                 physics=False,
             )

@@ -359,6 +359,17 @@ def network_without_eth0(answer: object) -> Feedback:
     )
 
 
+def _removed_when_done(lab: Lab, name: str) -> bool:
+    box = find_container(lab.engine, name)
+    return box is None or bool(box.attrs["HostConfig"].get("AutoRemove"))
+
+
+def _same_stack(inside: set[str], on_host: set[str]) -> bool:
+    """The same interfaces, read at two moments: but for the veths and bridges other labs (another
+    notebook, running beside this one) made or removed in between."""
+    return "docker0" in inside and all(n.startswith(("veth", "br-")) for n in inside ^ on_host)
+
+
 _DOCKER_MADE_NAME = re.compile(r"[a-z]+_[a-z]+\d*")  # docker run without --name: eager_turing
 
 
@@ -373,7 +384,10 @@ def host_network_shares_stack(lab: Lab, container: str) -> Feedback:
         unnamed = sorted(  # one of the learner's, on host, with a name Docker made up (adjective_surname)
             c.name
             for c in snap.containers
-            if c.lab is None and _DOCKER_MADE_NAME.fullmatch(c.name) and "host" in snap.endpoints_of(c.name)
+            if c.lab is None
+            and _DOCKER_MADE_NAME.fullmatch(c.name)
+            and "host" in snap.endpoints_of(c.name)
+            and not _removed_when_done(lab, c.name)  # not a --rm one-off (another page's look at the host)
         )
         if unnamed:
             return Feedback(
@@ -400,13 +414,13 @@ def host_network_shares_stack(lab: Lab, container: str) -> Feedback:
         return Feedback(False, f"{container} is on {on}, which gives it a namespace of its own. {again}.")
     inside = {i.name for i in lab.interfaces(container)}
     on_host = {i.name for i in host_interfaces(lab.host)}
-    if inside == on_host and mode.startswith("container:"):
+    if _same_stack(inside, on_host) and mode.startswith("container:"):
         return Feedback(
             True,
             f"{container} shares the namespace of a container on host, which is the host's: it sees the "
             "host's own interfaces. --network host says the same directly.",
         )
-    if inside == on_host:
+    if _same_stack(inside, on_host):
         return Feedback(True, f"{container} sees the host's own interfaces, docker0 among them.")
     if mode.startswith("container:"):
         return Feedback(False, f"{container} shares another container's namespace, not the host's. {again}.")

@@ -25,14 +25,14 @@ from .exercises import Feedback, _unanswered, exercise
 from .lab import Lab
 from .waiting import TimedOut, until
 
-CAUSES = {
-    "networks": "the two containers share no network",
-    "names": "the network has no name resolution (the default bridge)",
+CAUSES = {  # in alphabetical order, not the cases' order: the list gives nothing away
+    "firewall": "a firewall rule drops the app's own packets",
     "listening": "the server listens on 127.0.0.1 only, inside its container",
-    "published": "the port is published to the wrong container port",
-    "firewall": "a firewall rule drops the traffic",
     "mtu": "packets larger than the path's MTU are lost on the way",
-    "underlay": "VXLAN (UDP 4789) is blocked between the hosts",
+    "names": "the network has no name resolution (the default bridge)",
+    "networks": "the two containers share no network",
+    "published": "the port is published to the wrong container port",
+    "underlay": "the hosts' network drops the overlay's own packets, VXLAN on UDP 4789",
 }
 PORT = 18080  # the host port of case 4, on 127.0.0.1 of the engine's host
 SERVE = ["httpd", "-f", "-p", "80", "-h", "/etc"]  # GET /hostname answers with the server's hostname
@@ -65,6 +65,7 @@ class Case:
     works: str  # what the check asks of the engine, in words
     fixed: str  # what the fix was, said once it works
     overlooked: dict[str, str] = field(default_factory=dict)  # per wrong cause, where RULED_OUT is not enough
+    then: str = ""  # once the cause is named: how a fix goes, where the page does not say
 
 
 CASES = {
@@ -130,16 +131,22 @@ CASES = {
         "07.6",
         "mtu",
         "On node1, client fetches small files from big (on node2, published on 8080), and large ones hang.",
-        "client fetches http://NODE2:8080/bin/busybox, 2 MB, within 10 s",
+        "client fetches http://NODE2:8080/bin/busybox, 2 MB, within 5 s",
         "The containers now send and ask for packets no larger than the path carries: with the network's "
         "MTU at 1400, the client's TCP announces a segment size that fits, and the big file comes in "
-        "1400-byte packets.",
+        "1400-byte packets. Before, node2's 1500-byte packets were lost silently at node1's narrower link: "
+        "no ICMP 'fragmentation needed' came back, so TCP never learned to send smaller ones (a path MTU "
+        "black hole).",
         {
+            "published": "node2's port 8080 leads to big's port 80, and small files come through it: the "
+            "mapping is right. What differs between a small and a large answer?",
             "firewall": "The small request passes through the very same rules: a rule would drop it too. "
             "What differs between a small and a large answer?",
             "underlay": "The hosts reach each other, and no overlay is involved: the client reaches node2's "
             "published port over the LAN. What differs between a small and a large answer?",
         },
+        "You cannot widen a VPN: make the containers fit it. A network created with --opt "
+        "com.docker.network.driver.mtu=N gives its containers that MTU; N is the narrowest link's.",
     ),
     "07.7": Case(
         "07.7",
@@ -188,12 +195,12 @@ class Trouble:
 
     def check(self, key: str, cause: object = None) -> Feedback:
         """Case ``key``'s check: the diagnosis, then whether the app works now (exercise ``key``)."""
-        return _CHECKS[key](self, cause)
+        return _CHECKS[_case(key).key](self, cause)
 
     def works(self, key: str) -> bool:
         """Whether case ``key``'s app works now, as the engine answers (the request the user made)."""
         with self.lab.muted():
-            return _WORKS[key](self)
+            return _WORKS[_case(key).key](self)
 
     def down(self) -> str:
         """Remove everything: the hosts (and all inside them), then the app on this engine; also what an
@@ -356,10 +363,11 @@ def _client_fetches(t: Trouble) -> bool:
 
 def _host_fetches(t: Trouble) -> bool:
     url = f"http://127.0.0.1:{PORT}/hostname"
-    try:  # docker run --rm --net=host course/lab timeout 5 wget -qO- URL: from the engine's own host
+    try:  # docker run --rm --name trouble-probe --net=host course/lab timeout 5 wget -qO- URL: on the host
         said = t.lab.engine.containers.run(
             LAB_IMAGE,
             ["timeout", "5", "wget", "-qO-", url],
+            name=f"{t.lab.name}-probe",  # named: notebook 02's check looks for unnamed host containers
             network_mode="host",
             remove=True,
             labels=t.lab.labels,
@@ -371,7 +379,7 @@ def _host_fetches(t: Trouble) -> bool:
 
 def _firewall_works(t: Trouble) -> bool:
     url = f"http://{t.node_ip('node1')}:8080/hostname"
-    ran = t.cluster.exec("node2", ["timeout", "5", "wget", "-qO-", url])  # on node2 itself
+    ran = t.cluster.exec("node2", ["timeout", "3", "wget", "-qO-", url])  # on node2 itself
     return ran.exit_code == 0 and ran.output.strip() == _hostname(t.cluster.node("node1").engine, "web")
 
 
@@ -379,14 +387,14 @@ def _mtu_works(t: Trouble) -> bool:
     url = f"http://{t.node_ip('node2')}:8080/bin/busybox"
     with contextlib.suppress(docker.errors.NotFound):
         box = t.cluster.node("node1").engine.containers.get("client")
-        return box.exec_run(["timeout", "10", "wget", "-qO", "/dev/null", url]).exit_code == 0
+        return box.exec_run(["timeout", "5", "wget", "-qO", "/dev/null", url]).exit_code == 0
     return False
 
 
 def _underlay_works(t: Trouble) -> bool:
     node1 = t.cluster.lab_on("node1")
     try:
-        return until(lambda: node1.ping("c1", "c2"), 10, 0.5)  # gossip and VXLAN catch up within moments
+        return until(lambda: node1.ping("c1", "c2"), 6, 0.5)  # gossip and VXLAN catch up within moments
     except (TimedOut, CourseError):
         return False
 
@@ -415,7 +423,7 @@ def _verdict(t: Trouble, key: str, cause: object) -> Feedback:
         )
     said = str(cause).strip().strip("'\"").lower()
     if said not in CAUSES:
-        return Feedback(False, f"{cause!r} is not one of the causes: {choices}.")
+        return Feedback(False, f"{cause!r} is not one of the causes: {choices}.", answered=False)  # a typo
     if said != case.cause:
         overlooked = case.overlooked.get(said, RULED_OUT[said])
         return Feedback(False, f"Not {said} ({CAUSES[said]}). {overlooked}")
@@ -443,10 +451,11 @@ def _misfix(t: Trouble, key: str) -> str | None:
             )
     if key == "07.6":
         mtu = t.cluster.exec("node1", ["cat", "/sys/class/net/eth0/mtu"]).output.strip()
-        if mtu != "1400":
+        if mtu.isdigit() and int(mtu) > 1400:
+            node1 = t.cluster.container_name("node1")
             return (
                 f"node1's own link is at MTU {mtu} again: on a real VPN you cannot widen the path. Put it "
-                "back (docker exec wire-node1 ip link set eth0 mtu 1400) and make the containers' packets "
+                f"back (docker exec {node1} ip link set eth0 mtu 1400) and make the containers' packets "
                 "fit it."
             )
     return None

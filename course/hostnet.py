@@ -75,8 +75,18 @@ class HostNet:
             for end in space.links:
                 if end.kind != "veth" or end.peer_index is None:
                     continue
-                host_end = next((link for link in self.root.links if link.ifindex == end.peer_index), None)
-                if host_end is not None and ids.get(host_end.peer_netnsid, name) == name:
+                host_end = next(
+                    (
+                        link
+                        for link in self.root.links
+                        if link.kind == "veth"
+                        and link.ifindex == end.peer_index
+                        and link.peer_index == end.ifindex
+                    ),
+                    None,
+                )
+                # the host end must point back into this very namespace (by its id, for ip netns ones)
+                if host_end is not None and (space.container or ids.get(host_end.peer_netnsid) == name):
                     found.append((HOST, host_end, name, end))
         return found
 
@@ -106,9 +116,18 @@ class HostNet:
         return "\n".join(lines)
 
 
+def _json(text: str) -> list:
+    try:
+        return json.loads(text or "[]")
+    except ValueError:
+        raise CourseError(
+            f"ip said something other than JSON: {text.strip()[:200]}", "Run the cell again."
+        ) from None
+
+
 def _links(addr_json: str) -> tuple[Link, ...]:
     links = []
-    for item in json.loads(addr_json or "[]"):
+    for item in _json(addr_json):
         info = item.get("linkinfo", {})
         kind = info.get("info_kind") or ("loopback" if item.get("link_type") == "loopback" else "ether")
         links.append(
@@ -132,7 +151,7 @@ def _links(addr_json: str) -> tuple[Link, ...]:
 
 
 def _gateway(route_json: str) -> str | None:
-    routes = json.loads(route_json or "[]")
+    routes = _json(route_json)
     return next((r["gateway"] for r in routes if r.get("dst") == "default" and "gateway" in r), None)
 
 
@@ -141,6 +160,14 @@ def read(cluster: Cluster, node: str) -> HostNet:
 
     def run(*argv: str) -> str:
         ran = cluster.exec(node, list(argv))
+        if ran.exit_code != 0 and "BusyBox" in ran.output:  # a docker:*-dind node: busybox's ip only
+            raise CourseError(
+                f"{node} runs a docker:*-dind image, whose ip is busybox's: it has no netns and no -j.",
+                "Notebook 06 needs the course's own node image (it carries iproute2): where the course "
+                "runs as root on Linux, `course images export course-images.tar`; here, "
+                "`course images import course-images.tar`, then `docker rm -f` the hosts and run the "
+                "notebook again.",
+            )
         if ran.exit_code != 0:
             raise CourseError(
                 f"`{' '.join(argv)}` failed on {node}: {ran.output.strip()}",
@@ -152,7 +179,7 @@ def read(cluster: Cluster, node: str) -> HostNet:
     spaces = {
         HOST: Space(HOST, _links(run("ip", "-j", "-d", "addr", "show")), _gateway(run("ip", "-j", "route")))
     }
-    for item in json.loads(run("ip", "-j", "netns", "list") or "[]"):
+    for item in _json(run("ip", "-j", "netns", "list")):
         name = item["name"]
         spaces[name] = Space(
             name,

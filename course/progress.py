@@ -17,6 +17,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .locks import locked
+
 # Every exercise of the course, by notebook, with its title: the checklist progress is read against.
 EXERCISES: dict[str, dict[str, str]] = {
     "01_networking_model": {
@@ -88,15 +90,17 @@ def parse(text: str | bytes) -> dict[str, dict]:
 
 
 def record(exercise: str, ok: bool) -> None:
-    """Note one check's verdict. A solved exercise stays solved when a later check fails."""
-    done = load()
-    entry = done.get(exercise, {"ok": False, "tries": 0})
-    entry["tries"] = int(entry.get("tries", 0)) + 1
-    if ok and not entry.get("ok"):
-        entry["ok"] = True
-        entry["when"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    done[exercise] = entry
-    _write({"exercises": done})
+    """Note one check's verdict. A solved exercise stays solved when a later check fails. Two notebooks
+    checking at once (two kernels) take turns, so neither verdict is lost."""
+    with locked(path().with_name(path().name + ".lock")):
+        done = load()
+        entry = done.get(exercise, {"ok": False, "tries": 0})
+        entry["tries"] = int(entry.get("tries", 0)) + 1
+        if ok and not entry.get("ok"):
+            entry["ok"] = True
+            entry["when"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        done[exercise] = entry
+        _write({"exercises": done})
 
 
 def _write(data: dict) -> None:

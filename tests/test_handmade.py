@@ -92,7 +92,7 @@ def test_06_1_says_what_green_lacks_at_each_step_and_weighs_the_prediction(clust
 def test_06_2_a_missing_route_is_found_and_a_wrong_gateway_is_named(cluster):
     handmade.break_route(cluster)
     broken = handmade.red_reaches_outside(cluster)
-    assert not broken.ok and "Compare `ip -n red route`" in broken.message
+    assert not broken.ok and "Network is unreachable" in broken.message
     on(cluster, "node1", "ip -n red route add default via 10.10.0.3")
     wrong = handmade.red_reaches_outside(cluster)
     assert not wrong.ok and "via 10.10.0.3 (blue)" in wrong.message
@@ -103,7 +103,7 @@ def test_06_2_a_missing_route_is_found_and_a_wrong_gateway_is_named(cluster):
 def test_06_3_a_missing_masquerade_is_found_and_half_fixes_are_named(cluster):
     handmade.break_nat(cluster)
     broken = handmade.masquerade_back(cluster)
-    assert not broken.ok and "iptables -t nat -S POSTROUTING" in broken.message
+    assert not broken.ok and "no reply comes back" in broken.message
     wrong_way = "iptables -t nat -A POSTROUTING -s 10.10.0.0/24 -o br0 -j MASQUERADE"
     on(cluster, "node1", wrong_way)
     assert "does not match" in handmade.masquerade_back(cluster).message

@@ -2,9 +2,9 @@
 
 import re
 
-# How the scenarios (and .ci/suite) run the notebooks under nbval: two at a time, each notebook whole
-# on one worker. Each has labs and hosts of its own; two clusters' underlays pick their /24s in turn.
-IN_PARALLEL = ["-n", "2", "--dist", "loadfile"]
+# How the scenarios (and .ci/suite) run the notebooks under nbval: two at a time (its docstring says how
+# they are grouped), by a path relative to the clone the run happens in.
+SIDE_BY_SIDE = "tests/notebooks_side_by_side.py"
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

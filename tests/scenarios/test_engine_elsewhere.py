@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from nested import IN_PARALLEL, failures
+from nested import SIDE_BY_SIDE, failures
 
 from course.cluster import Cluster
 from course.engines.images import LAB_IMAGE
@@ -98,7 +98,7 @@ def test_every_notebook_passes_on_an_engine_reached_only_through_docker_host(rem
     }
     on_remote, on_kernels = CreatedLabs(node.engine), CreatedLabs(engine)
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *PATHS, *IN_PARALLEL],
+        [sys.executable, SIDE_BY_SIDE, *PATHS],
         cwd=ROOT,
         env=env,
         capture_output=True,

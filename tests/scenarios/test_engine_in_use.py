@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from nested import IN_PARALLEL, failures
+from nested import SIDE_BY_SIDE, failures
 
 from course import progress
 from course.cleanup import reset
@@ -83,7 +83,7 @@ def test_every_notebook_passes_on_an_engine_in_use_and_leaves_the_users_things_a
     before = users_things(engine)
     assert before["swarm"][0] == "active" and len(before["containers"]) == 2
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "notebooks", *IN_PARALLEL],
+        [sys.executable, SIDE_BY_SIDE],
         cwd=ROOT,
         env={**os.environ, "COURSE_SOLUTIONS": "1", "COURSE_PROGRESS": str(solved)},
         capture_output=True,

@@ -18,7 +18,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from nested import IN_PARALLEL, failures
+from nested import SIDE_BY_SIDE, failures
 
 from course.engines import daemon
 from course.engines.node_image import NODE_IMAGE, build_node_image, dind_reference
@@ -175,7 +175,7 @@ def test_a_learner_in_the_docker_group_runs_every_notebook_and_gets_the_node_ima
     assert "belongs to another user" in said and "course images import" in said, said[-1500:]
     assert "no local dockerd" not in said.lower()
     done = _as_learner(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "notebooks", *IN_PARALLEL],
+        [str(python), SIDE_BY_SIDE],
         home, clone, PYTHONPATH=str(clone), COURSE_REGISTRY=address, COURSE_SOLUTIONS="1",
         COURSE_PROGRESS=str(home / "progress.json"),
     )  # fmt: skip
