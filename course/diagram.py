@@ -321,6 +321,21 @@ def library() -> Library:
     return Library(f'{style}{script}<div style="color:#888;font-size:11px">{note}</div>')
 
 
+def _filled_box(graph: Network, ident: str, label: str, title: str, colour: str, x: float, y: float) -> None:
+    """A box in a colour with white monospace text, where the layout puts it (hosts, bridges, networks)."""
+    graph.add_node(
+        ident,
+        label=label,
+        title=title,
+        shape="box",
+        color=colour,
+        font={"color": "white", "face": "monospace"},
+        x=x,
+        y=y,
+        physics=False,
+    )
+
+
 def draw_cluster(cluster: ClusterSnapshot, caption: str = "") -> Diagram:
     """Draw simulated hosts: the underlay on top, each node, the overlay networks spanning the
     nodes that carry them, a VXLAN tunnel between each pair of those nodes, and the containers.
@@ -332,16 +347,14 @@ def draw_cluster(cluster: ClusterSnapshot, caption: str = "") -> Diagram:
     x_of = {name: (i - (len(names) - 1) / 2) * width for i, name in enumerate(names)}
     underlay = next((n for n in host.networks if n.driver == "bridge"), None)
     if underlay is not None:
-        graph.add_node(
+        _filled_box(
+            graph,
             "underlay",
-            label=f"{underlay.name}\n{underlay.subnet}\nLinux bridge {underlay.bridge}",
-            title="The underlay: the hosts' own network (here a bridge on the real host)",
-            shape="box",
-            color=DEFAULT_BRIDGE,
-            font={"color": "white", "face": "monospace"},
-            x=0,
-            y=0,
-            physics=False,
+            f"{underlay.name}\n{underlay.subnet}\nLinux bridge {underlay.bridge}",
+            "The underlay: the hosts' own network (here a bridge on the real host)",
+            DEFAULT_BRIDGE,
+            0,
+            0,
         )
     roles = {}
     for snap in cluster.nodes.values():
@@ -349,16 +362,14 @@ def draw_cluster(cluster: ClusterSnapshot, caption: str = "") -> Diagram:
     for name in names:
         box = cluster.containers.get(name, name)
         ep = host.endpoints_of(box).get(underlay.name) if underlay else None
-        graph.add_node(
+        _filled_box(
+            graph,
             f"node:{name}",
-            label=f"{name}\n{ep.ip if ep else ''}\n{roles.get(name, '')}".rstrip(),
-            title=f"Docker host {name} (a container running its own engine)",
-            shape="box",
-            color="#1c2024",
-            font={"color": "white", "face": "monospace"},
-            x=x_of[name],
-            y=ROW,
-            physics=False,
+            f"{name}\n{ep.ip if ep else ''}\n{roles.get(name, '')}".rstrip(),
+            f"Docker host {name} (a container running its own engine)",
+            "#1c2024",
+            x_of[name],
+            ROW,
         )
         if underlay is not None:
             graph.add_edge(
@@ -372,16 +383,14 @@ def draw_cluster(cluster: ClusterSnapshot, caption: str = "") -> Diagram:
                 overlays.setdefault(net.name, (net, carried))
     for k, (name, (net, carried)) in enumerate(sorted(overlays.items())):
         hue = colour(name, sorted(overlays))
-        graph.add_node(
+        _filled_box(
+            graph,
             f"ov:{name}",
-            label=f"overlay {name}\n{net.subnet}\nVXLAN VNI {net.vni or '?'}",
-            title=f"overlay network {name}: one subnet across {', '.join(carried) or 'no node yet'}",
-            shape="box",
-            color=hue,
-            font={"color": "white", "face": "monospace"},
-            x=0,
-            y=2.2 * ROW + k * ROW,
-            physics=False,
+            f"overlay {name}\n{net.subnet}\nVXLAN VNI {net.vni or '?'}",
+            f"overlay network {name}: one subnet across {', '.join(carried) or 'no node yet'}",
+            hue,
+            0,
+            2.2 * ROW + k * ROW,
         )
         for a, b in pairwise(carried):
             graph.add_edge(
@@ -449,29 +458,25 @@ def draw_host(net: HostNet, caption: str = "") -> Diagram:
         x_of[name] = left + width / 2
         left += width
     nic = net.root.link("eth0")
-    graph.add_node(
+    _filled_box(
+        graph,
         "host",
-        label=f"host {net.host}\neth0 {' '.join(nic.addresses) if nic else ''}".rstrip(),
-        title=f"{net.host}'s own namespace: its NIC on the underlay, its routes and its firewall",
-        shape="box",
-        color="#1c2024",
-        font={"color": "white", "face": "monospace"},
-        x=x_of["(none)"],
-        y=0,
-        physics=False,
+        f"host {net.host}\neth0 {' '.join(nic.addresses) if nic else ''}".rstrip(),
+        f"{net.host}'s own namespace: its NIC on the underlay, its routes and its firewall",
+        "#1c2024",
+        x_of["(none)"],
+        0,
     )
     for k, bridge in enumerate(bridges):
         hue = DEFAULT_BRIDGE if bridge.name == "docker0" else PALETTE[k % len(PALETTE)]
-        graph.add_node(
+        _filled_box(
+            graph,
             f"br:{bridge.name}",
-            label=f"bridge {bridge.name}\n{' '.join(bridge.addresses) or '(no address)'}",
-            title=f"Linux bridge {bridge.name} in {net.host}'s namespace ({'up' if bridge.up else 'DOWN'})",
-            shape="box",
-            color=hue,
-            font={"color": "white", "face": "monospace"},
-            x=x_of[bridge.name],
-            y=0,
-            physics=False,
+            f"bridge {bridge.name}\n{' '.join(bridge.addresses) or '(no address)'}",
+            f"Linux bridge {bridge.name} in {net.host}'s namespace ({'up' if bridge.up else 'DOWN'})",
+            hue,
+            x_of[bridge.name],
+            0,
         )
     for column, ends in under.items():
         for j, (host_end, space, end) in enumerate(ends):
