@@ -1,6 +1,4 @@
-"""Run the notebooks under nbval two at a time: ``python tests/notebooks_side_by_side.py [PYTEST ARGS]``;
-with ``--in-jupyterlab``, their Run All in JupyterLab in Chromium (tests/browser/test_jupyterlab.py),
-two at a time in the same two groups, each group with a JupyterLab of its own.
+"""Run the notebooks under nbval two at a time: ``python tests/notebooks_side_by_side.py [PYTEST ARGS]``.
 
 Two pytest processes side by side, each running its notebooks one after the other; the exit status is
 the worse of the two, and each one's output is printed whole once both are done. The groups matter: 01
@@ -28,25 +26,24 @@ def groups(names: list[str]) -> list[list[str]]:
 
 
 def main(args: list[str]) -> int:
-    in_jupyterlab = "--in-jupyterlab" in args
-    args = [a for a in args if a != "--in-jupyterlab"]
     chosen = [a for a in args if a.endswith(".ipynb")]
     options = [a for a in args if not a.endswith(".ipynb")]
     names = chosen or [
         str(p.relative_to(NOTEBOOKS.parent)) for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     ]
-    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options]
-    if in_jupyterlab:  # the first group's notebooks by name; the second, everything else in that file
-        first = " or ".join(Path(n).stem for n in groups(names)[0])
-        runs_of = [["-k", first], ["-k", f"not ({first})"]]
-        argv = [[*pytest, "tests/browser/test_jupyterlab.py", *k] for k in runs_of]
-    else:
-        argv = [[*pytest, *group] for group in groups(names)]
     started = time.monotonic()
-    runs = [subprocess.Popen(a, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for a in argv]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options, *group],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for group in groups(names)
+    ]
     said = [run.communicate()[0] for run in runs]
-    for a, text, run in zip(argv, said, runs, strict=True):
-        print(f"==> {' '.join(a[6:])}: exit {run.returncode}\n{text}")
+    for group, text, run in zip(groups(names), said, runs, strict=True):
+        print(f"==> {' '.join(Path(n).stem[:2] for n in group)}: exit {run.returncode}\n{text}")
     print(f"==> notebooks side by side: {time.monotonic() - started:.0f} s")
     return max(run.returncode for run in runs)
 
