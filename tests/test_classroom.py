@@ -108,7 +108,7 @@ def test_each_learner_sees_only_their_own_engine_and_a_reset_keeps_notebooks(eng
     assert _docker(ann_server, "ps", "-a", "-q") == (0, "")
     assert _docker(ann_server, "network", "ls", "--filter", "type=custom", "-q") == (0, "")
     assert ann_server.exec_run(["cat", "/home/learner/notes.ipynb"]).output == b"mine\n"
-    assert learner_engine.class_progress(["t-ann"]).splitlines()[1].split()[-1] == "2/10"  # progress kept too
+    assert learner_engine.class_progress(["t-ann"]).splitlines()[1].split()[-1] == "2/20"  # progress kept too
     assert _docker(ann_server, "image", "ls", "-q", LAB_IMAGE)[1] != ""  # images stay
     assert _docker(bob_server, "info", "--format", "{{.Containers}}") == (0, "0")
 
