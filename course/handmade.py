@@ -25,10 +25,12 @@ BRIDGE, SUBNET, GATEWAY = "br0", ipaddress.ip_network("10.10.0.0/24"), "10.10.0.
 MASQUERADE = ["-s", str(SUBNET), "!", "-o", BRIDGE, "-j", "MASQUERADE"]
 
 
-def ping(cluster: Cluster, space: str, address: str) -> bool:
-    """``docker exec byhand-node1 ip netns exec SPACE ping -c 1 -W 1 ADDRESS`` succeeds."""
+def ping(cluster: Cluster, space: str, address: str, tries: int = 3) -> bool:
+    """``docker exec byhand-node1 ip netns exec SPACE ping -c 1 -W 1 ADDRESS`` succeeds, once in up to
+    ``tries`` tries: the first packet of a path just put right can be lost (a neighbour still resolving,
+    a stale connection-tracking entry of an earlier run), and a check must not call that a failure."""
     argv = ["ip", "netns", "exec", space, "ping", "-c", "1", "-W", "1", address]
-    return cluster.exec(HOST, argv).exit_code == 0
+    return any(cluster.exec(HOST, argv).exit_code == 0 for _ in range(tries))
 
 
 def _yes_no(value: object) -> bool | None:

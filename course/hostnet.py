@@ -99,9 +99,8 @@ class HostNet:
         lines = []
         for bridge in self.bridges():
             ports = sorted(link.name for link in self.root.links if link.master == bridge.name)
-            lines.append(
-                f"bridge {bridge.name} {' '.join(bridge.addresses) or '(no address)'}: {len(ports)} ports"
-            )
+            plugged = f"{len(ports)} port{'s' * (len(ports) != 1)}"
+            lines.append(f"bridge {bridge.name} {' '.join(bridge.addresses) or '(no address)'}: {plugged}")
         for name, space in self.spaces.items():
             if name == HOST:
                 continue

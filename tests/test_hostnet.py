@@ -52,7 +52,7 @@ def test_a_veth_pair_is_matched_both_ways_and_in_its_own_namespace():
 
 def test_the_summary_says_what_each_namespace_has():
     lines = host().summary().splitlines()
-    assert "bridge br0 10.10.0.1/24: 1 ports" in lines
+    assert "bridge br0 10.10.0.1/24: 1 port" in lines
     assert "namespace red: eth0 10.10.0.2/24; default via 10.10.0.1" in lines
     assert "namespace blue: eth0 (no address); no default route" in lines
 
