@@ -431,8 +431,11 @@ def _verdict(t: Trouble, key: str, cause: object) -> Feedback:
     if problem:
         return Feedback(False, f"Right cause: {CAUSES[said]}. {problem}")
     if not t.works(key):
+        how = f" {case.then}" if case.then else ""
         return Feedback(
-            False, f"Right cause: {CAUSES[said]}. Now fix it with docker commands, until {case.works}."
+            False,
+            f"Right cause: {CAUSES[said]}. Now fix it (docker commands; on a simulated host, its own tools), "
+            f"until {works}.{how}",
         )
     return Feedback(True, f"Right, and fixed: {works}. {case.fixed}")
 
@@ -472,8 +475,5 @@ def _check_for(key: str) -> Callable[[Trouble, object], Feedback]:
     return check
 
 
-case_1, case_2, case_3, case_4, case_5, case_6, case_7 = (_check_for(key) for key in CASES)
-_CHECKS = {
-    key: check
-    for key, check in zip(CASES, (case_1, case_2, case_3, case_4, case_5, case_6, case_7), strict=True)
-}
+_CHECKS = {key: _check_for(key) for key in CASES}
+case_1, case_2, case_3, case_4, case_5, case_6, case_7 = _CHECKS.values()

@@ -43,8 +43,8 @@ EXERCISES: dict[str, dict[str, str]] = {
     },
     "06_bridge_by_hand": {
         "06.1": "a third namespace that reaches the outside",
-        "06.2": "find and fix a missing route",
-        "06.3": "find and fix a missing MASQUERADE rule",
+        "06.2": "red cannot get out",
+        "06.3": "no replies come back",
     },
     "07_troubleshooting": {
         "07.1": "case 1: a client that cannot fetch",

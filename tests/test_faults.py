@@ -81,6 +81,9 @@ def test_a_fault_is_found_named_and_fixed(trouble, key):
     assert not told.ok and overlooked in told.message, told.message
     right_too_soon = trouble.check(key, CASES[key].cause)  # the fault is in place: the request still fails
     assert not right_too_soon.ok and "Right cause" in right_too_soon.message
+    assert "NODE" not in right_too_soon.message  # the hosts' addresses, filled in
+    if key == "07.6":  # the page keeps the fix's option to itself until the cause is named
+        assert "com.docker.network.driver.mtu" in right_too_soon.message
     for line in fix:
         typed(trouble, line)
     assert trouble.works(key)  # the request that failed succeeds
