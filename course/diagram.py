@@ -440,7 +440,8 @@ def draw_host(net: HostNet, caption: str = "") -> Diagram:
     columns = ["(none)", *(b.name for b in bridges)]  # veths on no bridge hang under the host itself
     under: dict[str, list[tuple[Link | None, str, Link | None]]] = {}
     placed: set[str] = set()
-    for _, host_end, space, end in net.pairs():
+    pairs = net.pairs()
+    for host_end, space, end in pairs:
         column = host_end.master if host_end.master in columns else "(none)"
         if space not in placed:  # a namespace with two veths is drawn once, under the first
             under.setdefault(column, []).append((host_end, space, end))
@@ -501,7 +502,7 @@ def draw_host(net: HostNet, caption: str = "") -> Diagram:
             )
             if host_end is not None:
                 _veth_edge(graph, net.host, column, host_end, space, end)
-    count = len(net.pairs())
+    count = len(pairs)
     summary = (
         f"host diagram: {len(bridges)} bridge{'s' * (len(bridges) != 1)}, "
         f"{count} veth pair{'s' * (count != 1)}\n{net.summary()}"

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from . import progress
 from .errors import CourseError
-from .hostview import host_interfaces, veth_peer
+from .hostview import host_interfaces, same_stack, veth_peer
 from .lab import Lab, find_container
 from .reachability import probe, reachability
 from .topology import snapshot
@@ -364,12 +364,6 @@ def _removed_when_done(lab: Lab, name: str) -> bool:
     return box is None or bool(box.attrs["HostConfig"].get("AutoRemove"))
 
 
-def _same_stack(inside: set[str], on_host: set[str]) -> bool:
-    """The same interfaces, read at two moments: but for the veths and bridges other labs (another
-    notebook, running beside this one) made or removed in between."""
-    return "docker0" in inside and all(n.startswith(("veth", "br-")) for n in inside ^ on_host)
-
-
 _DOCKER_MADE_NAME = re.compile(r"[a-z]+_[a-z]+\d*")  # docker run without --name: eager_turing
 
 
@@ -414,13 +408,13 @@ def host_network_shares_stack(lab: Lab, container: str) -> Feedback:
         return Feedback(False, f"{container} is on {on}, which gives it a namespace of its own. {again}.")
     inside = {i.name for i in lab.interfaces(container)}
     on_host = {i.name for i in host_interfaces(lab.host)}
-    if _same_stack(inside, on_host) and mode.startswith("container:"):
+    if same_stack(inside, on_host) and mode.startswith("container:"):
         return Feedback(
             True,
             f"{container} shares the namespace of a container on host, which is the host's: it sees the "
             "host's own interfaces. --network host says the same directly.",
         )
-    if _same_stack(inside, on_host):
+    if same_stack(inside, on_host):
         return Feedback(True, f"{container} sees the host's own interfaces, docker0 among them.")
     if mode.startswith("container:"):
         return Feedback(False, f"{container} shares another container's namespace, not the host's. {again}.")

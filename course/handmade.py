@@ -63,7 +63,7 @@ def green_exists(cluster_lab) -> str | None:
 
 def _on_bridge(net: hostnet.HostNet, space: str) -> tuple[hostnet.Link, hostnet.Link] | str:
     """The veth pair joining ``space`` to br0, or what is missing (a sentence)."""
-    pairs = [(host_end, end) for _, host_end, where, end in net.pairs() if where == space]
+    pairs = [(host_end, end) for host_end, where, end in net.pairs() if where == space]
     if not pairs:
         return (
             f"{space} has no veth pair to node1's namespace (ip link add ... type veth peer name eth0 "
@@ -165,7 +165,6 @@ def red_reaches_outside(cluster: Cluster) -> Feedback:
         return _unanswered("There is no namespace red on node1.", "Run the steps above first, in order.")
     outside = cluster.node(OUTSIDE).ip
     gateway = net.spaces["red"].gateway
-    reached = ping(cluster, "red", outside, within=15 if gateway == GATEWAY else 0)
     if gateway is None:  # as the fault left it: say where to look, not what is missing
         return Feedback(
             False,
@@ -179,7 +178,7 @@ def red_reaches_outside(cluster: Cluster) -> Feedback:
             f"red's default route goes via {gateway} ({who}), not via {GATEWAY}: only the bridge's address "
             "is node1 itself, which routes and masquerades; a namespace does not forward for others.",
         )
-    if not reached:
+    if not ping(cluster, "red", outside, within=15):  # the route is right: a lost first reply is waited out
         return Feedback(
             False,
             f"red's route is right, and node2 ({outside}) still does not answer: look at the MASQUERADE "
@@ -223,8 +222,8 @@ def masquerade_back(cluster: Cluster) -> Feedback:
     nat = [line for line in rules.splitlines() if "MASQUERADE" in line or "SNAT" in line]
     looks_right = f"-A POSTROUTING {' '.join(MASQUERADE)}" in rules.splitlines()  # then wait a loss out
     lost = [name for name in spaces if not ping(cluster, name, outside, within=15 if looks_right else 0)]
+    own = [line for line in nat if "10.10.0." in line]
     if lost and len(lost) == len(spaces):
-        own = [line for line in nat if "10.10.0." in line]
         if own:
             return Feedback(
                 False,
@@ -242,7 +241,7 @@ def masquerade_back(cluster: Cluster) -> Feedback:
             f"{', '.join(spaces)} should all reach node2; {', '.join(lost)} still do not. A rule for one "
             f"address (-s 10.10.0.2) leaves the others out: name the whole range, -s {SUBNET}.",
         )
-    if not any("10.10.0." in line for line in nat):
+    if not own:
         return Feedback(
             False,
             "They reach node2, yet no MASQUERADE (or SNAT) rule names 10.10.0.0/24: node2 must have been "

@@ -65,8 +65,8 @@ class HostNet:
     def bridges(self) -> list[Link]:
         return [link for link in self.root.links if link.kind == "bridge"]
 
-    def pairs(self) -> list[tuple[str, Link, str, Link]]:
-        """``(space, end, space, end)`` for each veth pair with its host end in the host's namespace."""
+    def pairs(self) -> list[tuple[Link, str, Link]]:
+        """``(host end, namespace, its end)`` for each veth pair with one end in the host's namespace."""
         found = []
         ids = {space.netnsid: name for name, space in self.spaces.items() if space.netnsid is not None}
         for name, space in self.spaces.items():
@@ -87,7 +87,7 @@ class HostNet:
                 )
                 # the host end must point back into this very namespace (by its id, for ip netns ones)
                 if host_end is not None and (space.container or ids.get(host_end.peer_netnsid) == name):
-                    found.append((HOST, host_end, name, end))
+                    found.append((host_end, name, end))
         return found
 
     def namespaces(self) -> list[str]:

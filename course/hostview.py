@@ -95,6 +95,12 @@ def processes(host: str | None = None) -> list[str]:
     return out.decode(errors="replace").splitlines()[1:]
 
 
+def same_stack(inside: set[str], on_host: set[str]) -> bool:
+    """Whether two readings of interface names show the host's own stack (docker0 among them), the same
+    but for the veths and bridges other labs (another notebook, running beside) made or removed between."""
+    return "docker0" in inside and all(n.startswith(("veth", "br-")) for n in inside ^ on_host)
+
+
 def veth_peer(container: Interface, on_host: list[Interface]) -> Interface:
     """The host-side veth whose index is the container interface's peer index (``@ifN``)."""
     for iface in on_host:

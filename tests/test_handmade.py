@@ -55,7 +55,7 @@ def cluster(engine):
 def test_the_host_is_read_from_ip_and_drawn(cluster):
     net = hostnet.read(cluster, "node1")
     assert sorted(net.namespaces()) == ["blue", "red"]
-    pairs = sorted((h.name, h.master, space, e.name) for _, h, space, e in net.pairs())
+    pairs = sorted((h.name, h.master, space, e.name) for h, space, e in net.pairs())
     assert pairs == [("veth-blue", "br0", "blue", "eth0"), ("veth-red", "br0", "red", "eth0")]
     assert net.spaces["red"].gateway == "10.10.0.1"
     assert net.spaces["red"].link("eth0").addresses == ("10.10.0.2/24",)

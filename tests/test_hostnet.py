@@ -44,7 +44,7 @@ def host() -> HostNet:
 
 def test_a_veth_pair_is_matched_both_ways_and_in_its_own_namespace():
     net = host()
-    assert [(h.name, space, e.name) for _, h, space, e in net.pairs()] == [("veth-red", "red", "eth0")]
+    assert [(h.name, space, e.name) for h, space, e in net.pairs()] == [("veth-red", "red", "eth0")]
     assert [b.name for b in net.bridges()] == ["docker0", "br0"]
     assert sorted(net.namespaces()) == ["blue", "red"]
     assert net.spaces["red"].gateway == "10.10.0.1" and net.spaces["blue"].gateway is None
