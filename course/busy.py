@@ -11,6 +11,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .i18n import _
+
 
 def _in_kernel() -> bool:
     try:
@@ -33,26 +35,29 @@ class Progress:
 
         self.what = what
         self.bar = w.IntProgress(value=0, min=0, max=max(total, 1), description="", bar_style="info")
-        self.line = w.Label(value=f"{what}: starting")
+        self.line = w.Label(value=_("{what}: starting").format(what=what))
         self.box = w.VBox([self.bar, self.line])
         self._start = time.monotonic()
 
     def step(self, phase: str, by: int = 1) -> None:
         """One more part done (``by`` parts); ``phase`` is shown as what happens next."""
         self.bar.value = min(self.bar.value + by, self.bar.max)
-        self.line.value = f"{self.what}: {phase} ({time.monotonic() - self._start:.1f} s)"
+        self.line.value = _("{what}: {phase} ({seconds} s)").format(
+            what=self.what, phase=phase, seconds=f"{time.monotonic() - self._start:.1f}"
+        )
 
     def finish(self, failed: bool = False) -> None:
         self.bar.value = self.bar.max
         self.bar.bar_style = "danger" if failed else "success"
         took = time.monotonic() - self._start
-        self.line.value = f"{self.what}: {'stopped by an error' if failed else 'done'} in {took:.1f} s"
+        said = _("{what}: stopped by an error in {seconds} s") if failed else _("{what}: done in {seconds} s")
+        self.line.value = said.format(what=self.what, seconds=f"{took:.1f}")
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.box._repr_mimebundle_(**kwargs)
         if isinstance(bundle, tuple):
             bundle = bundle[0]
-        bundle["text/plain"] = f"(progress: {self.what})"
+        bundle["text/plain"] = _("(progress: {what})").format(what=self.what)
         return bundle
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from .engines import streams
 from .engines.images import LAB_IMAGE
 from .errors import CourseError, engine_call
+from .i18n import _
 from .lab import find_container
 from .table import align
 from .waiting import TimedOut, until
@@ -132,7 +133,10 @@ def capture(
     it costs nothing when the packets come.
     """
     if what not in FILTERS:
-        raise CourseError(f"Unknown capture {what!r}.", f"Use one of: {', '.join(FILTERS)}.")
+        raise CourseError(
+            _("Unknown capture {what}.").format(what=repr(what)),
+            _("Use one of: {known}.").format(known=", ".join(FILTERS)),
+        )
     # the lab image's tcpdump, in a sniffer on the node's own network: a node image pulled from a
     # registry (docker:<version>-dind) has none of its own
     sniffer = ["docker", "run", "--rm", "--pull=never", "--net=host", LAB_IMAGE]
@@ -154,17 +158,24 @@ def capture(
                 acting = pool.submit(during)
         if _no_tcpdump(said):
             raise CourseError(
-                f"The lab image on {node} has no tcpdump: it is not the course's own build.",
-                "Build it on this machine (course images build --force), then run cluster.up() again.",
+                _("The lab image on {node} has no tcpdump: it is not the course's own build.").format(
+                    node=node
+                ),
+                _("Build it on this machine (course images build --force), then run cluster.up() again."),
             )
         if api.exec_inspect(run).get("ExitCode") == 125:  # docker run itself failed: no sniffer ran
             raise CourseError(
-                f"No sniffer could start on {node}: {said.strip() or 'docker run failed'}.",
-                "Bring the lab image to the nodes again: cluster.up() reloads it.",
+                (
+                    _("No sniffer could start on {node}: {said}.")
+                    if said.strip()
+                    else _("No sniffer could start on {node}: docker run failed.")
+                ).format(node=node, said=said.strip()),
+                _("Bring the lab image to the nodes again: cluster.up() reloads it."),
             )
         if during is not None and acting is None:
             raise CourseError(
-                f"tcpdump on {node} never started listening.", f"It said: {said.strip() or 'nothing'}"
+                _("tcpdump on {node} never started listening.").format(node=node),
+                (_("It said: {said}") if said.strip() else _("It said: nothing")).format(said=said.strip()),
             )
         if acting is not None:
             acting.result()  # re-raises what went wrong in ``during``
@@ -180,12 +191,14 @@ def _no_tcpdump(said: str) -> bool:
 
 def _sniffer(lab: Lab, container: str) -> tuple[dict, str]:
     """The sniffer's state (``docker inspect``) and what it said (``docker logs``), whoever started it."""
-    with engine_call(f"read the container {container}"):
+    with engine_call(_("read the container {name}").format(name=container)):
         box = find_container(lab.engine, container)
         if box is None:
             raise CourseError(
-                f"There is no container {container}.",
-                f"Start the sniffer first (the docker run -d --name {container} ... tcpdump command above).",
+                _("There is no container {name}.").format(name=container),
+                _(
+                    "Start the sniffer first (the docker run -d --name {name} ... tcpdump command above)."
+                ).format(name=container),
             )
         return box.attrs["State"], box.logs().decode(errors="replace")
 
@@ -195,15 +208,24 @@ def _ended(container: str, state: dict, said: str) -> CourseError:
     why = (state.get("Error") or said).strip()  # a start that failed leaves no logs
     if _no_tcpdump(why):
         return CourseError(
-            f"{container} has no tcpdump: the lab image here is not the course's own build.",
-            "Build it on this machine (course images build --force), or put nicolaka/netshoot in place of "
-            "course/lab in that command.",
+            _("{name} has no tcpdump: the lab image here is not the course's own build.").format(
+                name=container
+            ),
+            _(
+                "Build it on this machine (course images build --force), or put nicolaka/netshoot in place "
+                "of course/lab in that command."
+            ),
         )
+    if why:
+        ended = _("The tcpdump in {name} ended ({status}, exit code {code}): {why}.")
+    else:
+        ended = _("The tcpdump in {name} ended ({status}, exit code {code}): it said nothing.")
     return CourseError(
-        f"The tcpdump in {container} ended ({state.get('Status')}, exit code {state.get('ExitCode')}): "
-        f"{why or 'it said nothing'}.",
-        "Check the interface's name (docker run --rm --net=host course/lab ip -o link lists the host's), "
-        f"remove the container (docker rm {container}) and run the command again.",
+        ended.format(name=container, status=state.get("Status"), code=state.get("ExitCode"), why=why),
+        _(
+            "Check the interface's name (docker run --rm --net=host course/lab ip -o link lists the host's), "
+            "remove the container (docker rm {name}) and run the command again."
+        ).format(name=container),
     )
 
 
@@ -222,7 +244,7 @@ def listening(lab: Lab, container: str, timeout: float = 30) -> str:
             return ""
         raise _ended(container, state, text)
 
-    until(said, timeout=timeout, what=f"the tcpdump in {container} to listen", retry=())
+    until(said, timeout=timeout, what=_("the tcpdump in {name} to listen").format(name=container), retry=())
     return said()
 
 
@@ -240,12 +262,16 @@ def finished(lab: Lab, container: str, timeout: float = 30) -> str:
         raise _ended(container, state, text)
 
     try:
-        until(ended, timeout=timeout, what=f"the tcpdump in {container} to end", retry=())
+        until(ended, timeout=timeout, what=_("the tcpdump in {name} to end").format(name=container), retry=())
     except TimedOut:
         caught = len(parse(_sniffer(lab, container)[1]))
         raise CourseError(
-            f"The tcpdump in {container} caught {caught} packets in {timeout:.0f} s, fewer than its -c asks.",
-            f"Send the traffic again (the command above), or stop it (docker stop {container}); docker logs "
-            f"{container} shows what it saw.",
+            _("The tcpdump in {name} caught {caught} packets in {seconds} s, fewer than its -c asks.").format(
+                name=container, caught=caught, seconds=f"{timeout:.0f}"
+            ),
+            _(
+                "Send the traffic again (the command above), or stop it (docker stop {name}); docker logs "
+                "{name} shows what it saw."
+            ).format(name=container),
         ) from None
     return _sniffer(lab, container)[1]

@@ -17,6 +17,8 @@ import docker
 from . import adopted
 from .adopted import Adopted
 from .engines.client import client
+from .errors import kind_name
+from .i18n import _
 from .names import LABEL
 from .parallel import parallel
 from .waiting import TimedOut, until
@@ -33,18 +35,28 @@ class Removed:
     yours: tuple[str, ...] = ()  # what the learner made outside the course's cells: the commands to remove it
 
     def __str__(self) -> str:
-        refused = f" Could not remove: {'; '.join(self.left)}." if self.left else ""
+        refused = []
+        if self.left:
+            refused.append(_("Could not remove: {what}.").format(what="; ".join(self.left)))
         if self.yours:
-            refused += f" Made outside this notebook's cells, so left to you: {'; '.join(self.yours)}."
+            refused.append(
+                _("Made outside this notebook's cells, so left to you: {commands}.").format(
+                    commands="; ".join(self.yours)
+                )
+            )
         if not (self.containers or self.networks or self.volumes):
-            return "Removed nothing." + (refused or " There was nothing to remove.")
-        kinds = {"containers": self.containers, "networks": self.networks, "volumes": self.volumes}
+            return " ".join([_("Removed nothing."), *(refused or [_("There was nothing to remove.")])])
+        kinds = {  # the counts as they were always written ("1 containers"): one form whatever the number
+            "containers": (self.containers, _("{n} containers ({names})"), _("{n} containers")),
+            "networks": (self.networks, _("{n} networks ({names})"), _("{n} networks")),
+            "volumes": (self.volumes, _("{n} volumes ({names})"), _("{n} volumes")),
+        }
         parts = [
-            f"{len(names)} {kind}" + (f" ({', '.join(names)})" if names else "")
-            for kind, names in kinds.items()
+            (named if names else counted).format(n=len(names), names=", ".join(names))
+            for kind, (names, named, counted) in kinds.items()
             if names or kind != "volumes"
         ]
-        return "Removed " + ", ".join(parts) + "." + refused
+        return " ".join([_("Removed {parts}.").format(parts=", ".join(parts)), *refused])
 
 
 def listed(engine: docker.DockerClient, kind: str, label: str, also: Adopted | None = None) -> list:
@@ -101,7 +113,7 @@ def remove_listed(
         except docker.errors.NotFound:
             return False  # already gone
         except docker.errors.APIError as exc:
-            left.append(f"{kind} {name} ({exc.explanation or exc})")
+            left.append(f"{kind_name(kind)} {name} ({exc.explanation or exc})")
             return False
         return True
 
@@ -145,7 +157,9 @@ def _remove_network(net) -> None:
         return False
 
     try:
-        until(removed, 10, 0.2, f"network {net.name} to lose its endpoints", retry=())
+        until(
+            removed, 10, 0.2, _("network {network} to lose its endpoints").format(network=net.name), retry=()
+        )
     except TimedOut:
         net.remove()  # once more: the engine's refusal says what holds it
 

@@ -15,6 +15,10 @@ from .classroom import learner_engine
 from .engines import daemon, images, releases
 from .engines.client import address, answers, client
 from .errors import CourseError
+from .i18n import LANGUAGES, N_, _, language
+
+# The first line of the docstring, the command's description in its --help
+DESCRIPTION = N_("The ``course`` command: doctor, engine, images, reset, progress, classroom.")
 
 
 def _doctor(_: argparse.Namespace) -> int:
@@ -37,15 +41,25 @@ def _engine(args: argparse.Namespace) -> int:
     else:
         version = client().version()["Version"]
         started = daemon.started()
-        whose = f"the course's {daemon.describe(started)} engine" if started else "not started by the course"
-        print(f"Docker {version} answers at {address()} ({whose}).")
+        if started:
+            said = _("Docker {version} answers at {address} (the course's {engine} engine).")
+        else:
+            said = _("Docker {version} answers at {address} (not started by the course).")
+        print(
+            said.format(
+                version=version, address=address(), engine=daemon.describe(started) if started else ""
+            )
+        )
     return 0
 
 
 def _images(args: argparse.Namespace) -> int:
     if args.action in ("export", "import"):
         if not args.file:
-            raise CourseError("No file named.", f"Name one: course images {args.action} course-images.tar")
+            raise CourseError(
+                _("No file named."),
+                _("Name one: course images {action} course-images.tar").format(action=args.action),
+            )
         from .engines import node_image
 
         if args.action == "export":
@@ -54,13 +68,18 @@ def _images(args: argparse.Namespace) -> int:
             print(node_image.import_images(args.file))
         return 0
     image = images.pull_lab_image() if args.action == "pull" else images.build_lab_image(force=args.force)
-    print(f"{images.LAB_IMAGE} ready ({image.attrs['Size'] / 1e6:.1f} MB).")
+    print(
+        _("{image} ready ({size} MB).").format(
+            image=images.LAB_IMAGE, size=f"{image.attrs['Size'] / 1e6:.1f}"
+        )
+    )
     return 0
 
 
 def _progress(args: argparse.Namespace) -> int:
     if args.export:
-        print(f"Progress written to {progress.export(args.export)}: hand that file to your instructor.")
+        written = progress.export(args.export)
+        print(_("Progress written to {path}: hand that file to your instructor.").format(path=written))
     else:
         print(progress.report())
     return 0
@@ -85,24 +104,27 @@ def workshop_password(path: str | None = None) -> str:
             return Path(path).read_text().strip()
         except OSError as exc:
             raise CourseError(
-                f"Cannot read the password file {path} ({exc.strerror}).", "Name a file you can read."
+                _("Cannot read the password file {path} ({reason}).").format(path=path, reason=exc.strerror),
+                _("Name a file you can read."),
             ) from exc
     if not sys.stdin.isatty():
         raise CourseError(
-            "The hub needs a workshop password, and there is no terminal to type it in.",
-            f"Set {PASSWORD_SETTING}, or name a file with --password-file.",
+            _("The hub needs a workshop password, and there is no terminal to type it in."),
+            _("Set {setting}, or name a file with --password-file.").format(setting=PASSWORD_SETTING),
         )
     import getpass
 
-    typed = getpass.getpass("Workshop password (8 characters or more): ")
-    if getpass.getpass("Again: ") != typed:
-        raise CourseError("The two passwords differ.", "Run the command again and type the same one twice.")
+    typed = getpass.getpass(_("Workshop password (8 characters or more): "))
+    if getpass.getpass(_("Again: ")) != typed:
+        raise CourseError(
+            _("The two passwords differ."), _("Run the command again and type the same one twice.")
+        )
     return typed
 
 
 def _classroom(args: argparse.Namespace) -> int:
     if args.action == "list":
-        print("\n".join(learner_engine.learners()) or "No learner has an engine.")
+        print("\n".join(learner_engine.learners()) or _("No learner has an engine."))
         return 0
     if args.action == "progress":
         print(learner_engine.class_progress(args.learners or learner_engine.learners()))
@@ -110,85 +132,108 @@ def _classroom(args: argparse.Namespace) -> int:
     if args.action == "image":
         from .classroom.learner_image import build_learner_image
 
-        print(f"{build_learner_image()} is ready: the hub starts every learner's server from it.")
+        built = build_learner_image()
+        print(_("{image} is ready: the hub starts every learner's server from it.").format(image=built))
         return 0
     if args.action == "hub":
         from .classroom import hub  # needs the classroom extra (JupyterHub, DockerSpawner)
 
         password = None if args.own_passwords else workshop_password(args.password_file)
-        return hub.run(args.learners, password, args.ip, args.port, own_passwords=args.own_passwords)
+        options = {"own_passwords": args.own_passwords, "language": args.language}
+        return hub.run(args.learners, password, args.ip, args.port, **options)
     if not args.learners:
-        raise CourseError("No learner named.", f"Name them: course classroom {args.action} ann bob")
+        raise CourseError(
+            _("No learner named."),
+            _("Name them: course classroom {action} ann bob").format(action=args.action),
+        )
     for name in args.learners:
         learner = learner_engine.LearnerEngine(name)
         if args.action == "start":
             learner.start()
             learner.load_images()
-            print(f"{name}'s engine answers; notebook servers join it with {learner.server_options()}")
+            print(
+                _("{learner}'s engine answers; notebook servers join it with {options}").format(
+                    learner=name, options=learner.server_options()
+                )
+            )
         elif args.action == "reset":
-            print(f"{name}'s engine: {learner.reset()} Notebooks kept.")
+            removed = learner.reset()
+            print(_("{learner}'s engine: {removed} Notebooks kept.").format(learner=name, removed=removed))
         else:
             learner.remove()
-            print(f"Removed {name}'s engine and volumes, notebooks included.")
+            print(_("Removed {learner}'s engine and volumes, notebooks included.").format(learner=name))
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser (kept separate so tests and docs can read it)."""
-    top = argparse.ArgumentParser(prog="course", description=__doc__.splitlines()[0], allow_abbrev=False)
+    top = argparse.ArgumentParser(prog="course", description=_(DESCRIPTION), allow_abbrev=False)
     sub = top.add_subparsers(dest="command", required=True)
-    sub.add_parser("doctor", help="check everything the course needs").set_defaults(run=_doctor)
-    eng = sub.add_parser("engine", help="start, stop or check the Docker engine")
+    sub.add_parser("doctor", help=_("check everything the course needs")).set_defaults(run=_doctor)
+    eng = sub.add_parser("engine", help=_("start, stop or check the Docker engine"))
     eng.add_argument("action", choices=["start", "stop", "status", "owned"])
     eng.add_argument(
         "--engine",
         choices=releases.NAMES,
-        help=f"which engine to start where none runs (default: {releases.DEFAULT}, Docker 28; "
-        f"29 is Docker {releases.STATIC_VERSION} from Docker's static archive)",
+        help=_(
+            "which engine to start where none runs (default: {default}, Docker 28; "
+            "29 is Docker {version} from Docker's static archive)"
+        ).format(default=releases.DEFAULT, version=releases.STATIC_VERSION),
     )
     eng.add_argument(
         "--archive",
         metavar="FILE_OR_URL",
-        help=f"Docker's static archive for --engine 29 (default: ${releases.ARCHIVE_SETTING}, else Docker's "
-        "download)",
+        help=_(
+            "Docker's static archive for --engine 29 (default: ${setting}, else Docker's download)"
+        ).format(setting=releases.ARCHIVE_SETTING),
     )
-    eng.add_argument("--sha256", help="the archive's checksum (default: a SHA256SUMS file beside it)")
+    eng.add_argument("--sha256", help=_("the archive's checksum (default: a SHA256SUMS file beside it)"))
     eng.add_argument(
         "--firewall",
         choices=releases.FIREWALLS,
         default="iptables",
-        help="the engine's firewall backend (nftables: Docker 29 only, experimental, no swarm mode)",
+        help=_("the engine's firewall backend (nftables: Docker 29 only, experimental, no swarm mode)"),
     )
     eng.set_defaults(run=_engine)
     img = sub.add_parser(
         "images",
-        help="build the lab image locally (or pull it); export or import the lab and node images as a file",
+        help=_(
+            "build the lab image locally (or pull it); export or import the lab and node images as a file"
+        ),
     )
     img.add_argument("action", choices=["build", "pull", "export", "import"])
-    img.add_argument("file", nargs="?", help="the image file, for export and import")
-    img.add_argument("--force", action="store_true", help="rebuild even if cached")
+    img.add_argument("file", nargs="?", help=_("the image file, for export and import"))
+    img.add_argument("--force", action="store_true", help=_("rebuild even if cached"))
     img.set_defaults(run=_images)
-    sub.add_parser("reset", help="remove every course container and network").set_defaults(run=_reset)
+    sub.add_parser("reset", help=_("remove every course container and network")).set_defaults(run=_reset)
     room = sub.add_parser(
-        "classroom", help="an engine of their own for every learner (instructors)", allow_abbrev=False
+        "classroom", help=_("an engine of their own for every learner (instructors)"), allow_abbrev=False
     )
     room.add_argument("action", choices=["hub", "image", "start", "reset", "remove", "list", "progress"])
-    room.add_argument("learners", nargs="*", metavar="LEARNER", help="learner names, e.g. ann bob")
+    room.add_argument("learners", nargs="*", metavar="LEARNER", help=_("learner names, e.g. ann bob"))
     room.add_argument(
         "--password-file",
         metavar="FILE",
-        help="a file holding the workshop password (hub); or set COURSE_CLASSROOM_PASSWORD, or type it",
+        help=_("a file holding the workshop password (hub); or set COURSE_CLASSROOM_PASSWORD, or type it"),
     )
     room.add_argument(
         "--own-passwords",
         action="store_true",
-        help="no shared password: each learner (and the instructor) sets their own at first login (hub)",
+        help=_("no shared password: each learner (and the instructor) sets their own at first login (hub)"),
     )
-    room.add_argument("--ip", default="127.0.0.1", help="the address the hub serves on (default: loopback)")
-    room.add_argument("--port", type=int, default=8000, help="the hub's port (default: 8000)")
+    room.add_argument(
+        "--ip", default="127.0.0.1", help=_("the address the hub serves on (default: loopback)")
+    )
+    room.add_argument("--port", type=int, default=8000, help=_("the hub's port (default: 8000)"))
+    room.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        default=language(),
+        help=_("the room's language: the notebooks and JupyterLab in it (hub; default: your locale's)"),
+    )
     room.set_defaults(run=_classroom)
-    prog = sub.add_parser("progress", help="which exercises you solved, per notebook")
-    prog.add_argument("--export", metavar="FILE", help="write your progress to one file for an instructor")
+    prog = sub.add_parser("progress", help=_("which exercises you solved, per notebook"))
+    prog.add_argument("--export", metavar="FILE", help=_("write your progress to one file for an instructor"))
     prog.set_defaults(run=_progress)
     return top
 
@@ -202,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"course: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("course: interrupted.", file=sys.stderr)
+        print(_("course: interrupted."), file=sys.stderr)
         return 130
 
 

@@ -25,6 +25,7 @@ from .engines.images import KEEPALIVE, LAB_IMAGE, build_lab_image
 from .engines.node_image import build_node_image
 from .engines.tunnel import Tunnel
 from .errors import CourseError, ForeignResource, engine_call
+from .i18n import _
 from .lab import ExecResult, Lab, find_container
 from .locks import locked
 from .names import check_name, owner
@@ -67,7 +68,10 @@ class Cluster:
 
     def __init__(self, name: str = "overlay", size: int = 3, host: str | None = None) -> None:
         if not 1 <= size <= 9:
-            raise CourseError(f"A cluster of {size} nodes is not supported.", "Use 1 to 9 nodes.")
+            raise CourseError(
+                _("A cluster of {n} nodes is not supported.").format(n=size),
+                _("Use 1 to 9 nodes."),
+            )
         self.lab = Lab(name, host)
         self.size = size
         self.nodes: list[Node] = []
@@ -86,7 +90,7 @@ class Cluster:
     def container_name(self, name: str) -> str:
         """The container that is host ``name``: ``overlay-node1`` for node1 of cluster ``overlay``."""
         if name not in self.names:
-            raise CourseError(f"No node {name!r} in this cluster.", f"Its nodes are {', '.join(self.names)}.")
+            raise self._no_such_node(name)
         return f"{self.lab.name}-{name}"
 
     def container(self, name: str):
@@ -106,24 +110,24 @@ class Cluster:
         (its certificates copied in first: ``docker cp``).
         """
         engine = self.lab.engine
-        with busy(f"starting {self.size} simulated hosts", 3 + 3 * self.size) as shown:
-            shown.step("building the lab and node images (once)")
+        with busy(_("starting {n} simulated hosts").format(n=self.size), 3 + 3 * self.size) as shown:
+            shown.step(_("building the lab and node images (once)"))
             with locked(certs.state_dir() / "images.lock"):  # two notebooks' hosts starting at once
                 build_lab_image()
                 image = build_node_image(self.lab.host)
-            shown.step("creating the underlay network")
+            shown.step(_("creating the underlay network"))
             if self.underlay not in self.lab.networks():  # docker network create --subnet <a free /24> ...
                 underlay.in_free_subnet(
                     lambda subnet: self.lab.network(self.underlay, subnet=subnet),
                     lambda: underlay.free_subnet(self.lab.host),
                 )
-            shown.step("starting the nodes")
+            shown.step(_("starting the nodes"))
 
             def start(name: str) -> Node:
                 self._start(engine, image, name)
-                shown.step(f"{name} started, waiting for its engine")
+                shown.step(_("{node} started, waiting for its engine").format(node=name))
                 node = self._wait(engine, name, timeout)
-                shown.step(f"{name}'s engine answers")
+                shown.step(_("{node}'s engine answers").format(node=name))
                 return node
 
             self.nodes = parallel(start, self.names)
@@ -132,14 +136,14 @@ class Cluster:
 
             def load(node: Node) -> None:
                 self._load(node, lab_tar, lab.id)
-                shown.step(f"lab image loaded on {node.name}")
+                shown.step(_("lab image loaded on {node}").format(node=node.name))
 
             parallel(load, self.nodes)
         return self.nodes
 
     def _manager(self) -> Node:
         if not self.nodes:
-            raise CourseError("The cluster has no running nodes yet.", "Start them first: cluster.up()")
+            raise CourseError(_("The cluster has no running nodes yet."), _("Start them first: cluster.up()"))
         return self.nodes[0]
 
     def node(self, name: str) -> Node:
@@ -149,10 +153,16 @@ class Cluster:
                 return node
         if name in self.names:  # a real node, but up() did not bring the cluster up (or down() took it)
             raise CourseError(
-                f"{name} is not running: the simulated hosts are not up.",
-                "Run the cell with cluster.up() again; if it fails, its error says why.",
+                _("{node} is not running: the simulated hosts are not up.").format(node=name),
+                _("Run the cell with cluster.up() again; if it fails, its error says why."),
             )
-        raise CourseError(f"No node {name!r} in this cluster.", f"Its nodes are {', '.join(self.names)}.")
+        raise self._no_such_node(name)
+
+    def _no_such_node(self, name: str) -> CourseError:
+        return CourseError(
+            _("No node {name} in this cluster.").format(name=repr(name)),
+            _("Its nodes are {nodes}.").format(nodes=", ".join(self.names)),
+        )
 
     def lab_on(self, name: str) -> Lab:
         """A Lab on one node's engine: ``cluster.lab_on("node1").run(...)`` is ``docker -H node1 run ...``.
@@ -172,7 +182,7 @@ class Cluster:
     def swarm(self) -> None:
         """``docker swarm init`` on node1, ``docker swarm join`` on the others (idempotent)."""
         manager = self._manager()
-        with busy("forming the swarm", len(self.nodes)) as shown, engine_call("form the swarm"):
+        with busy(_("forming the swarm"), len(self.nodes)) as shown, engine_call(_("form the swarm")):
             self._form(manager, shown)
 
     def _form(self, manager: Node, shown) -> None:
@@ -182,7 +192,7 @@ class Cluster:
                 listen_addr=f"{manager.ip}:2377",
                 dispatcher_heartbeat_period=HEARTBEAT_NS,
             )
-        shown.step(f"{manager.name} is the manager")
+        shown.step(_("{node} is the manager").format(node=manager.name))
         manager.engine.swarm.reload()
         token = manager.engine.swarm.attrs["JoinTokens"]["Worker"]
         for node in self.nodes[1:]:
@@ -190,7 +200,7 @@ class Cluster:
                 node.engine.swarm.join(
                     remote_addrs=[f"{manager.ip}:2377"], join_token=token, advertise_addr=node.ip
                 )
-            shown.step(f"{node.name} joined")
+            shown.step(_("{node} joined").format(node=node.name))
 
     def kernel(self, name: str) -> str:
         """The kernel a node runs on (nodes share the host's kernel): ``docker exec node1 uname -r``."""
@@ -215,7 +225,7 @@ class Cluster:
         """
         check_name("container", name)
         manager = self._manager().engine
-        with engine_call(f"create service {name!r}"):
+        with engine_call(_("create service {name}").format(name=repr(name))):
             return manager.services.create(
                 LAB_IMAGE,
                 command=KEEPALIVE,
@@ -228,7 +238,7 @@ class Cluster:
     def placement(self, name: str) -> list[str]:
         """The hosts running the service's tasks, sorted: ``docker service ps NAME``."""
         manager = self._manager().engine
-        with engine_call(f"list the tasks of {name!r}"):
+        with engine_call(_("list the tasks of {name}").format(name=repr(name))):
             hosts = {n.id: n.attrs["Description"]["Hostname"] for n in manager.nodes.list()}
             tasks = manager.services.get(name).tasks()
         return sorted(
@@ -239,7 +249,7 @@ class Cluster:
 
     def vip(self, name: str) -> str:
         """The service's virtual IP on its network: ``docker service inspect NAME`` (Endpoint.VirtualIPs)."""
-        with engine_call(f"inspect service {name!r}"):
+        with engine_call(_("inspect service {name}").format(name=repr(name))):
             service = self._manager().engine.services.get(name)
         return service.attrs["Endpoint"]["VirtualIPs"][0]["Addr"].split("/")[0]
 
@@ -290,7 +300,7 @@ class Cluster:
             engine,
             image,
             [*DOCKERD, *self.certs.dockerd_args()],
-            f"node {name!r}",
+            _("node {name}").format(name=repr(name)),
             volumes={volume.name: {"bind": "/var/lib/docker", "mode": "rw"}},
             prepare=lambda box: box.put_archive("/", self.certs.server_tar()),
             name=self.container_name(name),
@@ -326,12 +336,12 @@ class Cluster:
             return box.status != "running" or answers(url)
 
         with contextlib.suppress(TimedOut):  # what it timed out on is said below, with the node's log
-            until(settled, timeout, 0.3, f"the engine in {name} to answer")
+            until(settled, timeout, 0.3, _("the engine in {node} to answer").format(node=name))
         if box.status != "running" or not answers(url):
             logs = box.logs(tail=8).decode(errors="replace")
             raise CourseError(
-                f"The engine in {name} did not start ({box.status}).",
-                f"Its last log lines say why; then run cluster.up() again:\n{logs}",
+                _("The engine in {node} did not start ({status}).").format(node=name, status=box.status),
+                _("Its last log lines say why; then run cluster.up() again:\n{logs}").format(logs=logs),
             )
         return Node(name, ip, url)
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from . import adopted
 from .engines.client import address
 from .errors import CourseError
+from .i18n import _
 from .process import stop
 
 if TYPE_CHECKING:
@@ -73,11 +74,16 @@ def words(line: str) -> list[str]:
     try:
         found = shlex.split(line, comments=True)
     except ValueError as exc:
-        raise CourseError(f"Cannot read {line!r}: {exc}.", "Close the quote and run it again.") from exc
+        raise CourseError(
+            _("Cannot read {line}: {error}.").format(line=repr(line), error=exc),
+            _("Close the quote and run it again."),
+        ) from exc
     if not found or found[0] != "docker":
         raise CourseError(
-            f"{line!r} is not a docker command: a %%docker cell runs only docker commands.",
-            "Start the line with docker. To run a program in a container: docker exec NAME PROGRAM ...",
+            _("{line} is not a docker command: a %%docker cell runs only docker commands.").format(
+                line=repr(line)
+            ),
+            _("Start the line with docker. To run a program in a container: docker exec NAME PROGRAM ..."),
         )
     return found
 
@@ -116,7 +122,10 @@ def expand(line: str) -> str:
 def _value(found: re.Match) -> str:
     name = found.group(1) or found.group(2)
     if name not in variables:
-        raise CourseError(f"${name} is not set.", f"Set it first, on a line of its own: {name}=$(docker ...)")
+        raise CourseError(
+            _("${name} is not set.").format(name=name),
+            _("Set it first, on a line of its own: {name}=$(docker ...)").format(name=name),
+        )
     return variables[name]
 
 
@@ -126,9 +135,11 @@ def run(argv: list[str], lab: Lab | None = None, show: Callable[[str], object] |
     cli = shutil.which("docker")
     if cli is None:
         raise CourseError(
-            "The docker command is not on this kernel's PATH.",
-            "Install Docker's CLI (Debian: apt-get install docker.io; Docker Desktop has it), "
-            "or add its folder to PATH, then restart the kernel.",
+            _("The docker command is not on this kernel's PATH."),
+            _(
+                "Install Docker's CLI (Debian: apt-get install docker.io; Docker Desktop has it), "
+                "or add its folder to PATH, then restart the kernel."
+            ),
         )
     watch = lab is not None and changes(argv)  # only a command that makes something can make a lab's
     since = _engine_time(lab) if watch else 0.0
@@ -158,7 +169,10 @@ def _engine_time(lab: Lab) -> float:
     stamp = lab.engine.info()["SystemTime"]  # RFC 3339 with nanoseconds, e.g. ...T09:50:00.123456789Z
     found = _STAMP.fullmatch(stamp)
     if found is None:
-        raise CourseError(f"The engine's time {stamp!r} is not RFC 3339.", "Report this engine's version.")
+        raise CourseError(
+            _("The engine's time {stamp} is not RFC 3339.").format(stamp=repr(stamp)),
+            _("Report this engine's version."),
+        )
     base, fraction, zone = found.groups()
     moment = datetime.fromisoformat(base + ("+00:00" if zone == "Z" else zone))
     return moment.timestamp() + float(f"0.{fraction or 0}")
@@ -226,11 +240,11 @@ def magic(line: str, cell: str) -> None:
         if ran.exit_code == 0:
             continue
         if not refused(ran):
-            print(f"[exit status {ran.exit_code}]", flush=True)
+            print(_("[exit status {code}]").format(code=ran.exit_code), flush=True)
             continue
         raise CourseError(
-            f"{shlex.join(argv)} failed (exit code {ran.exit_code}).",
-            _hint(ran.output) or "Docker's message above says why: fix it and run the cell again.",
+            _("{command} failed (exit code {code}).").format(command=shlex.join(argv), code=ran.exit_code),
+            _hint(ran.output) or _("Docker's message above says why: fix it and run the cell again."),
         )
 
 
@@ -266,17 +280,17 @@ def _hint(output: str) -> str:
     """A fix for the failures learners meet most, from Docker's own message."""
     said = output.lower()
     if "executable file not found" in said:
-        return (
+        return _(
             "The container has no such program. course/lab is busybox: sh rather than bash, and ping, "
             "nslookup, ip, wget, cat are there."
         )
     if "already exists" in said or "is already in use" in said:
-        return (
+        return _(
             "It is there from an earlier run of this cell: go on, or remove it first "
             "(docker rm -f NAME, docker network rm NAME) and run the cell again."
         )
     if "no such container" in said or "not found" in said:
-        return "Check the name with docker ps -a (containers) or docker network ls (networks)."
+        return _("Check the name with docker ps -a (containers) or docker network ls (networks).")
     return ""
 
 

@@ -25,6 +25,7 @@ import pyvis
 from pyvis.network import Network
 
 from .hostnet import HOST
+from .i18n import N_, _, ngettext
 from .topology import Diff, Snapshot
 
 if TYPE_CHECKING:
@@ -92,9 +93,11 @@ def network_graph(snap: Snapshot, changes: Diff | None = None) -> Network:
     h = snap.host
     graph.add_node(
         "host",
-        label="Docker host",
+        label=_("Docker host"),
         # no hostname or kernel: they differ from machine to machine, and the diagram is a compared output
-        title=f"The Docker host: Docker {h.engine_version}, swarm {h.swarm}",
+        title=_("The Docker host: Docker {version}, swarm {swarm}").format(
+            version=h.engine_version, swarm=h.swarm
+        ),
         shape="box",
         color="#1c2024",
         font={"color": "white", "face": "monospace"},
@@ -104,14 +107,25 @@ def network_graph(snap: Snapshot, changes: Diff | None = None) -> Network:
     )
     for net in snap.networks:
         hue = colour(net.name, plain)
-        kind = f"Linux bridge {net.bridge}" if net.bridge else f"driver {net.driver}"
-        label = f"{net.name}\n{net.subnet or 'no subnet'}\n{kind}"
-        title = (
-            f"network {net.name} (driver {net.driver}, scope {net.scope})\n"
-            f"subnet {net.subnet or '-'}, gateway {net.gateway or '-'}\n"
-            + (f"Linux bridge on the host: {net.bridge}" if net.bridge else "no Linux bridge")
-            + ("\ninternal: no route out" if net.internal else "")
-        )
+        if net.bridge:
+            kind = _("Linux bridge {bridge}").format(bridge=net.bridge)
+        else:
+            kind = _("driver {driver}").format(driver=net.driver)
+        label = f"{net.name}\n{net.subnet or _('no subnet')}\n{kind}"
+        lines = [
+            _("network {name} (driver {driver}, scope {scope})").format(
+                name=net.name, driver=net.driver, scope=net.scope
+            ),
+            _("subnet {subnet}, gateway {gateway}").format(
+                subnet=net.subnet or "-", gateway=net.gateway or "-"
+            ),
+            _("Linux bridge on the host: {bridge}").format(bridge=net.bridge)
+            if net.bridge
+            else _("no Linux bridge"),
+        ]
+        if net.internal:
+            lines.append(_("internal: no route out"))
+        title = "\n".join(lines)
         graph.add_node(
             f"net:{net.name}",
             label=label,
@@ -157,7 +171,9 @@ def _add_containers(graph, snap, column, plain, new_boxes, new_eps) -> None:
         graph.add_node(
             f"ctr:{name}",
             label=_box_label(snap, name),
-            title=f"container {name} ({states[name].state})\nimage {states[name].image}",
+            title=_("container {name} ({state})\nimage {image}").format(
+                name=name, state=states[name].state, image=states[name].image
+            ),
             shape="box",
             color={"background": fill, "border": NEW if name in new_boxes else "#444"},
             borderWidth=4 if name in new_boxes else 1,
@@ -171,14 +187,17 @@ def _add_containers(graph, snap, column, plain, new_boxes, new_eps) -> None:
                 continue
             new = (name, net) in new_eps
             if net in NO_VETH:  # host and none give a container no veth pair: a dashed line, said so
-                graph.add_edge(f"ctr:{name}", f"net:{net}", title=NO_VETH[net].format(name=name), dashes=True)
+                graph.add_edge(
+                    f"ctr:{name}", f"net:{net}", title=_(NO_VETH[net]).format(name=name), dashes=True
+                )
                 continue
             graph.add_edge(
                 f"ctr:{name}",
                 f"net:{net}",
-                title=f"veth pair: {name}'s interface <-> the bridge on the host\n"
-                f"IPv4 {ep.ipv4 or '-'}\nMAC {ep.mac or '-'}"
-                + ("\nNEW: added by network connect" if new else ""),
+                title=_(
+                    "veth pair: {name}'s interface <-> the bridge on the host\nIPv4 {ipv4}\nMAC {mac}"
+                ).format(name=name, ipv4=ep.ipv4 or "-", mac=ep.mac or "-")
+                + ("\n" + _("NEW: added by network connect") if new else ""),
                 color=NEW if new else "#555",
                 width=5 if new else 2,
             )
@@ -195,10 +214,10 @@ def _box_label(snap: Snapshot, name: str, widest: bool = False) -> str:
     return "\n".join([name, *lines])
 
 
-# What a container on a network without a veth pair has instead (the edge's tooltip).
+# What a container on a network without a veth pair has instead (the edge's tooltip; translated where shown).
 NO_VETH = {
-    "host": "{name} uses the host's own network stack: no veth pair, no address of its own",
-    "none": "{name} has no network: only its loopback interface, no veth pair",
+    "host": N_("{name} uses the host's own network stack: no veth pair, no address of its own"),
+    "none": N_("{name} has no network: only its loopback interface, no veth pair"),
 }
 
 
@@ -233,23 +252,38 @@ def draw(
 ) -> Diagram:
     """Draw a snapshot; with ``changes`` (a Diff) what it added is highlighted in orange."""
     graph = network_graph(snap, changes)
-    summary = (
-        f"diagram: {len(snap.networks)} networks, "
-        f"{len(snap.containers)} containers, {len(snap.endpoints)} endpoints"
+    # the counts as they were always written ("1 networks"): one form whatever the number
+    if changes:
+        summary = _(
+            "diagram: {networks} networks, {containers} containers, {endpoints} endpoints; "
+            "highlighted: {changes} changes"
+        )
+    else:
+        summary = _("diagram: {networks} networks, {containers} containers, {endpoints} endpoints")
+    summary = summary.format(
+        networks=len(snap.networks),
+        containers=len(snap.containers),
+        endpoints=len(snap.endpoints),
+        changes=str(changes).count(chr(10)) + 1,
     )
-    if changes:
-        summary += f"; highlighted: {str(changes).count(chr(10)) + 1} changes"
-    legend = "Top boxes: networks, each a Linux bridge on the host. Lines: veth pairs (hover for IP and MAC)."
+    legend = [
+        _("Top boxes: networks, each a Linux bridge on the host. Lines: veth pairs (hover for IP and MAC).")
+    ]
     if any(net.name in NO_VETH for net in snap.networks if snap.members(net.name)):
-        legend += " Dashed: on host or none, which give a container no veth pair."
+        legend.append(_("Dashed: on host or none, which give a container no veth pair."))
     if changes:
-        legend += " Orange: new since the last step."
-    return _render(graph, caption, summary, legend, height)
+        legend.append(_("Orange: new since the last step."))
+    return _render(graph, caption, summary, " ".join(legend), height)
 
 
 def _in_script(text: str) -> str:
     """JSON that is safe inside <script>: a name or label holding ``</script>`` cannot end it early."""
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _in_quotes(text: str) -> str:
+    """Text that is safe inside a single-quoted JavaScript string in a <script>."""
+    return _in_script(text.replace("\\", "\\\\").replace("'", "\\'"))
 
 
 def _render(graph: Network, caption: str, summary: str, legend: str, height: int | None = None) -> Diagram:
@@ -269,6 +303,7 @@ def _render(graph: Network, caption: str, summary: str, legend: str, height: int
         sort_keys=True,
     )
     note = html.escape(f"{caption} — {legend}" if caption else legend)
+    missing = _in_quotes(_("Run the first code cell of this notebook to load the diagram library."))
     page = (
         f'<div style="font:12px sans-serif;color:#555;margin:4px 0">{note}</div>'
         f'<div class="course-diagram" style="width:100%;height:{height}px;'
@@ -280,7 +315,7 @@ def _render(graph: Network, caption: str, summary: str, legend: str, height: int
         "if(window.ResizeObserver){new ResizeObserver(function(){n.fit()}).observe(el)}}"
         "if(window.vis&&window.vis.Network){go(window.vis)}"
         "else if(window.courseVis){window.courseVis.then(go)}"
-        "else{el.textContent='Run the first code cell of this notebook to load the diagram library.'}"
+        f"else{{el.textContent='{missing}'}}"
         "})(document.currentScript.previousElementSibling);</script>"
     )
     return Diagram(page, f"{caption}\n{summary}" if caption else summary)
@@ -296,7 +331,7 @@ class Library:
         return self.html
 
     def __repr__(self) -> str:
-        return "diagram library: vis-network 9.1.2 from the installed pyvis, loaded offline"
+        return _("diagram library: vis-network 9.1.2 from the installed pyvis, loaded offline")
 
 
 @cache
@@ -317,7 +352,7 @@ def library() -> Library:
         "return window.vis})})();</script>"
     )
     style = f"<style>{_TOOLTIP_CSS}</style>"
-    note = html.escape("Diagram library loaded (vis-network, offline).")
+    note = html.escape(_("Diagram library loaded (vis-network, offline)."))
     return Library(f'{style}{script}<div style="color:#888;font-size:11px">{note}</div>')
 
 
@@ -350,8 +385,9 @@ def draw_cluster(cluster: ClusterSnapshot, caption: str = "") -> Diagram:
         _filled_box(
             graph,
             "underlay",
-            f"{underlay.name}\n{underlay.subnet}\nLinux bridge {underlay.bridge}",
-            "The underlay: the hosts' own network (here a bridge on the real host)",
+            f"{underlay.name}\n{underlay.subnet}\n"
+            + _("Linux bridge {bridge}").format(bridge=underlay.bridge),
+            _("The underlay: the hosts' own network (here a bridge on the real host)"),
             DEFAULT_BRIDGE,
             0,
             0,
@@ -366,14 +402,18 @@ def draw_cluster(cluster: ClusterSnapshot, caption: str = "") -> Diagram:
             graph,
             f"node:{name}",
             f"{name}\n{ep.ip if ep else ''}\n{roles.get(name, '')}".rstrip(),
-            f"Docker host {name} (a container running its own engine)",
+            _("Docker host {name} (a container running its own engine)").format(name=name),
             "#1c2024",
             x_of[name],
             ROW,
         )
         if underlay is not None:
             graph.add_edge(
-                "underlay", f"node:{name}", color="#8b8d98", width=2, title=f"{name} on the underlay"
+                "underlay",
+                f"node:{name}",
+                color="#8b8d98",
+                width=2,
+                title=_("{name} on the underlay").format(name=name),
             )
     overlays: dict[str, tuple] = {}
     for name in names:
@@ -387,7 +427,11 @@ def draw_cluster(cluster: ClusterSnapshot, caption: str = "") -> Diagram:
             graph,
             f"ov:{name}",
             f"overlay {name}\n{net.subnet}\nVXLAN VNI {net.vni or '?'}",
-            f"overlay network {name}: one subnet across {', '.join(carried) or 'no node yet'}",
+            (
+                _("overlay network {name}: one subnet across {nodes}")
+                if carried
+                else _("overlay network {name}: one subnet across no node yet")
+            ).format(name=name, nodes=", ".join(carried)),
             hue,
             0,
             2.2 * ROW + k * ROW,
@@ -397,7 +441,9 @@ def draw_cluster(cluster: ClusterSnapshot, caption: str = "") -> Diagram:
                 f"node:{a}",
                 f"node:{b}",
                 label=f"VXLAN udp/4789 vni {net.vni or '?'}",
-                title=f"{name}'s packets travel between {a} and {b} inside UDP 4789 (VXLAN)",
+                title=_("{name}'s packets travel between {a} and {b} inside UDP 4789 (VXLAN)").format(
+                    name=name, a=a, b=b
+                ),
                 color=NEW,
                 dashes=True,
                 width=3,
@@ -412,7 +458,7 @@ def draw_cluster(cluster: ClusterSnapshot, caption: str = "") -> Diagram:
             graph.add_node(
                 f"ctr:{name}:{box}",
                 label="\n".join([box, *(e.ip for e in eps.values() if e.ip)]),
-                title=f"container {box} on {name}",
+                title=_("container {container} on {node}").format(container=box, node=name),
                 shape="box",
                 color={"background": "#ffffff", "border": "#444"},
                 font={"face": "monospace"},
@@ -420,13 +466,23 @@ def draw_cluster(cluster: ClusterSnapshot, caption: str = "") -> Diagram:
                 y=row,
                 physics=False,
             )
-            graph.add_edge(f"node:{name}", f"ctr:{name}:{box}", color="#b0b4ba", dashes=True, title="runs on")
+            graph.add_edge(
+                f"node:{name}", f"ctr:{name}:{box}", color="#b0b4ba", dashes=True, title=_("runs on")
+            )
             for net in eps:
                 if net in overlays:
-                    graph.add_edge(f"ov:{net}", f"ctr:{name}:{box}", color="#555", width=2, title=f"on {net}")
-    summary = f"cluster diagram: {len(names)} nodes, {len(overlays)} overlay networks"
+                    graph.add_edge(
+                        f"ov:{net}",
+                        f"ctr:{name}:{box}",
+                        color="#555",
+                        width=2,
+                        title=_("on {network}").format(network=net),
+                    )
+    summary = _("cluster diagram: {nodes} nodes, {overlays} overlay networks").format(
+        nodes=len(names), overlays=len(overlays)
+    )
     return _render(
-        graph, caption, summary, "Dark boxes: Docker hosts. Orange dashes: VXLAN tunnels on UDP 4789."
+        graph, caption, summary, _("Dark boxes: Docker hosts. Orange dashes: VXLAN tunnels on UDP 4789.")
     )
 
 
@@ -463,7 +519,9 @@ def draw_host(net: HostNet, caption: str = "") -> Diagram:
         graph,
         "host",
         f"host {net.host}\neth0 {' '.join(nic.addresses) if nic else ''}".rstrip(),
-        f"{net.host}'s own namespace: its NIC on the underlay, its routes and its firewall",
+        _("{host}'s own namespace: its NIC on the underlay, its routes and its firewall").format(
+            host=net.host
+        ),
         "#1c2024",
         x_of["(none)"],
         0,
@@ -473,8 +531,10 @@ def draw_host(net: HostNet, caption: str = "") -> Diagram:
         _filled_box(
             graph,
             f"br:{bridge.name}",
-            f"bridge {bridge.name}\n{' '.join(bridge.addresses) or '(no address)'}",
-            f"Linux bridge {bridge.name} in {net.host}'s namespace ({'up' if bridge.up else 'DOWN'})",
+            f"bridge {bridge.name}\n{' '.join(bridge.addresses) or _('(no address)')}",
+            _("Linux bridge {bridge} in {host}'s namespace ({state})").format(
+                bridge=bridge.name, host=net.host, state="up" if bridge.up else "DOWN"
+            ),
             hue,
             x_of[bridge.name],
             0,
@@ -482,7 +542,7 @@ def draw_host(net: HostNet, caption: str = "") -> Diagram:
     for column, ends in under.items():
         for j, (host_end, space, end) in enumerate(ends):
             inside = net.spaces[space]
-            route = f"default via {inside.gateway}" if inside.gateway else "no default route"
+            route = f"default via {inside.gateway}" if inside.gateway else _("no default route")
             addresses = [
                 f"{link.name} {a}" for link in inside.links if link.kind != "loopback" for a in link.addresses
             ]
@@ -491,8 +551,11 @@ def draw_host(net: HostNet, caption: str = "") -> Diagram:
                 label="\n".join(
                     [f"{'container' if inside.container else 'netns'} {space}", *addresses, route]
                 ),
-                title=f"network namespace {space}"
-                + (" (a container's, made by Docker)" if inside.container else ""),
+                title=(
+                    _("network namespace {name} (a container's, made by Docker)")
+                    if inside.container
+                    else _("network namespace {name}")
+                ).format(name=space),
                 shape="box",
                 color={"background": "#ffffff", "border": "#444"},
                 font={"face": "monospace"},
@@ -503,11 +566,12 @@ def draw_host(net: HostNet, caption: str = "") -> Diagram:
             if host_end is not None:
                 _veth_edge(graph, net.host, column, host_end, space, end)
     count = len(pairs)
-    summary = (
-        f"host diagram: {len(bridges)} bridge{'s' * (len(bridges) != 1)}, "
-        f"{count} veth pair{'s' * (count != 1)}\n{net.summary()}"
+    summary = _("host diagram: {bridges}, {pairs}\n{summary}").format(
+        bridges=ngettext("{n} bridge", "{n} bridges", len(bridges)).format(n=len(bridges)),
+        pairs=ngettext("{n} veth pair", "{n} veth pairs", count).format(n=count),
+        summary=net.summary(),
     )
-    legend = (
+    legend = _(
         "Top: the host's NIC and its bridges. Boxes below: namespaces. "
         "Lines: veth pairs (dashed red: an end is down)."
     )
@@ -520,8 +584,11 @@ def _veth_edge(graph: Network, host: str, column: str, host_end: Link, space: st
         f"br:{column}" if column != "(none)" else "host",
         f"ns:{space}",
         label=f"{host_end.name} ⇄ {end.name}",
-        title=f"veth pair: {host_end.name} in {host}'s namespace, {end.name} in {space}"
-        + ("" if both_up else " (an end is DOWN)"),
+        title=(
+            _("veth pair: {host_end} in {host}'s namespace, {end} in {space}")
+            if both_up
+            else _("veth pair: {host_end} in {host}'s namespace, {end} in {space} (an end is DOWN)")
+        ).format(host_end=host_end.name, host=host, end=end.name, space=space),
         color="#555" if both_up else "#e54666",
         dashes=not both_up,
         width=2,

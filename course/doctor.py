@@ -13,6 +13,7 @@ from . import behaviours, hostview
 from .engines.client import address, client
 from .engines.images import LAB_IMAGE
 from .errors import CourseError
+from .i18n import _
 
 # dockerd's default pools: 172.17-31.0.0/16 (15 subnets) and 192.168.0.0/16 cut in /20 (16).
 DEFAULT_POOL_SUBNETS = 31
@@ -43,7 +44,7 @@ class Check:
     def __str__(self) -> str:
         mark = "OK" if self.ok else ("FAIL" if self.required else "WARN")
         line = f"[{mark:>4}] {self.name}: {self.detail}"
-        return line if self.ok else f"{line}\n       fix: {self.fix}"
+        return line if self.ok else _("{line}\n       fix: {fix}").format(line=line, fix=self.fix)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ class Report:
         return all(c.ok or not c.required for c in self.checks)
 
     def __str__(self) -> str:
-        verdict = "All required checks passed." if self.ok else "Some required checks failed: see the fixes."
+        verdict = (
+            _("All required checks passed.") if self.ok else _("Some required checks failed: see the fixes.")
+        )
         return "\n".join([*map(str, self.checks), verdict])
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:  # IPython shows the checklist
@@ -74,8 +77,8 @@ def _behaviour_checks() -> list[Check]:
     try:
         seen = behaviours.observe()
     except CourseError as exc:
-        return [Check("engine behaviours", False, exc.what, exc.fix, required=False)]
-    return [Check("this engine", True, line, required=False) for line in seen.lines()]
+        return [Check(_("engine behaviours"), False, exc.what, exc.fix, required=False)]
+    return [Check(_("this engine"), True, line, required=False) for line in seen.lines()]
 
 
 def _firewall_checks(info: dict) -> list[Check]:
@@ -84,15 +87,20 @@ def _firewall_checks(info: dict) -> list[Check]:
     if backend != "nftables":
         return [
             Check(
-                "firewall backend", True, f"{backend} (its rules are read with iptables -S)", required=False
+                _("firewall backend"),
+                True,
+                _("{backend} (its rules are read with iptables -S)").format(backend=backend),
+                required=False,
             )
         ]
     checks = [
         Check(
-            "firewall backend",
+            _("firewall backend"),
             True,
-            "nftables (experimental, Docker 29): rules in table ip docker-bridges, no DOCKER-USER chain, "
-            "and this engine refuses swarm mode",
+            _(
+                "nftables (experimental, Docker 29): rules in table ip docker-bridges, no DOCKER-USER chain, "
+                "and this engine refuses swarm mode"
+            ),
             required=False,
         )
     ]
@@ -104,11 +112,17 @@ def _firewall_checks(info: dict) -> list[Check]:
         return checks
     checks.append(
         Check(
-            "iptables FORWARD policy",
+            _("iptables FORWARD policy"),
             policy != "DROP",
-            f"{policy or 'unknown'} (an engine with the iptables backend sets DROP and leaves it)",
-            "With bridge netfilter on, that policy also drops traffic inside one bridge network under "
-            "nftables: sudo iptables -P FORWARD ACCEPT, or add ACCEPT rules for Docker's bridges.",
+            (
+                _("{policy} (an engine with the iptables backend sets DROP and leaves it)")
+                if policy
+                else _("unknown (an engine with the iptables backend sets DROP and leaves it)")
+            ).format(policy=policy),
+            _(
+                "With bridge netfilter on, that policy also drops traffic inside one bridge network under "
+                "nftables: sudo iptables -P FORWARD ACCEPT, or add ACCEPT rules for Docker's bridges."
+            ),
             required=False,
         )
     )
@@ -122,47 +136,57 @@ def run() -> Report:
     try:
         api = client()
     except CourseError as exc:
-        checks.append(Check("engine", False, exc.what, exc.fix))
+        checks.append(Check(_("engine"), False, exc.what, exc.fix))
         return Report(tuple(checks))
     version = api.version()
     info = api.info()
     checks.append(
-        Check("engine", True, f"Docker {version['Version']} at {where}, API {version['ApiVersion']}")
+        Check(
+            _("engine"),
+            True,
+            _("Docker {version} at {where}, API {api}").format(
+                version=version["Version"], where=where, api=version["ApiVersion"]
+            ),
+        )
     )
     checks += _firewall_checks(info)
     sock = where.removeprefix("unix://")
     if where.startswith("unix://"):
         checks.append(
             Check(
-                "socket permission",
+                _("socket permission"),
                 os.access(sock, os.R_OK | os.W_OK),
-                f"{sock} is readable and writable by this user",
-                "sudo usermod -aG docker $USER, then log in again",
+                _("{socket} is readable and writable by this user").format(socket=sock),
+                _("sudo usermod -aG docker $USER, then log in again"),
             )
         )
     kernel = info.get("KernelVersion", platform.release())
     checks.append(
         Check(
-            "kernel >= 3.16 (overlay networks)",
+            _("kernel >= 3.16 (overlay networks)"),
             _kernel_at_least(kernel, (3, 16)),
-            f"engine kernel {kernel}",
-            "Overlay networks need a newer kernel; notebooks 00-04 still work.",
+            _("engine kernel {kernel}").format(kernel=kernel),
+            _("Overlay networks need a newer kernel; notebooks 00-04 still work."),
             required=False,
         )
     )
     try:
         image = api.images.get(LAB_IMAGE)
-        checks.append(Check("lab image", True, f"{LAB_IMAGE}, {image.attrs['Size'] / 1e6:.1f} MB"))
+        checks.append(Check(_("lab image"), True, f"{LAB_IMAGE}, {image.attrs['Size'] / 1e6:.1f} MB"))
     except docker.errors.ImageNotFound:
-        checks.append(Check("lab image", False, f"{LAB_IMAGE} is missing", "course images build"))
+        checks.append(
+            Check(
+                _("lab image"), False, _("{image} is missing").format(image=LAB_IMAGE), "course images build"
+            )
+        )
     checks += _behaviour_checks()
     swarm = info.get("Swarm", {}).get("LocalNodeState", "inactive")
     checks.append(
         Check(
-            "swarm state",
+            _("swarm state"),
             swarm == "inactive",
-            f"{swarm} (the overlay notebook runs its swarm on simulated nodes)",
-            "The course leaves your swarm alone; notebook 05 does not need this engine in one.",
+            _("{state} (the overlay notebook runs its swarm on simulated nodes)").format(state=swarm),
+            _("The course leaves your swarm alone; notebook 05 does not need this engine in one."),
             required=False,
         )
     )
@@ -170,11 +194,12 @@ def run() -> Report:
     free = DEFAULT_POOL_SUBNETS - used
     checks.append(
         Check(
-            "free address pools",
+            _("free address pools"),
             free >= 4,
-            f"{used} of the engine's {DEFAULT_POOL_SUBNETS} default subnets in use, {free} free "
-            "(a lab needs up to 4)",
-            "Free subnets: course reset (course networks only), or remove networks you no longer use.",
+            _(
+                "{used} of the engine's {total} default subnets in use, {free} free (a lab needs up to 4)"
+            ).format(used=used, total=DEFAULT_POOL_SUBNETS, free=free),
+            _("Free subnets: course reset (course networks only), or remove networks you no longer use."),
         )
     )
     return Report(tuple(checks))

@@ -11,6 +11,21 @@ from contextlib import contextmanager
 
 import docker
 
+from .i18n import N_, _
+
+# The kinds of thing a message names, in the learner's language (``docker KIND rm`` keeps the English).
+KINDS = {
+    "container": N_("container"),
+    "network": N_("network"),
+    "volume": N_("volume"),
+    "lab": N_("lab"),
+}
+
+
+def kind_name(kind: str) -> str:
+    """``kind`` (container, network, volume, lab) as a learner reads it."""
+    return _(KINDS[kind]) if kind in KINDS else kind
+
 
 class CourseError(Exception):
     """Base of every expected failure: what happened, then what to do about it."""
@@ -24,7 +39,10 @@ class CourseError(Exception):
 
     def _render_traceback_(self) -> list[str]:
         """In a notebook, IPython shows these lines instead of a traceback: what happened, and the fix."""
-        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self.what}", f"To fix it: {self.fix}"]
+        return [
+            f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self.what}",
+            _("To fix it: {fix}").format(fix=self.fix),
+        ]
 
 
 class EngineUnreachable(CourseError):
@@ -32,8 +50,8 @@ class EngineUnreachable(CourseError):
 
     def __init__(self, where: str, fix: str | None = None) -> None:
         super().__init__(
-            f"Docker engine not reachable at {where}.",
-            fix or "Start it with: course engine start",
+            _("Docker engine not reachable at {where}.").format(where=where),
+            fix or _("Start it with: course engine start"),
         )
 
 
@@ -42,9 +60,11 @@ class SocketPermissionDenied(CourseError):
 
     def __init__(self, where: str) -> None:
         super().__init__(
-            f"Permission denied on the Docker socket {where}.",
-            "Add yourself to the docker group (sudo usermod -aG docker $USER, then log in "
-            "again) or run the course as root.",
+            _("Permission denied on the Docker socket {where}.").format(where=where),
+            _(
+                "Add yourself to the docker group (sudo usermod -aG docker $USER, then log in "
+                "again) or run the course as root."
+            ),
         )
 
 
@@ -57,9 +77,13 @@ class InvalidName(CourseError):
 
     def __init__(self, kind: str, name: object, why: str) -> None:
         super().__init__(
-            f"{name!r} is not a valid {kind} name: {why}.",
-            "Use letters, digits, '_', '.' or '-', starting with a letter or digit "
-            "(2 to 63 characters), e.g. 'ubuntu1' or 'red'.",
+            _("{name} is not a valid {kind} name: {why}.").format(
+                name=repr(name), kind=kind_name(kind), why=why
+            ),
+            _(
+                "Use letters, digits, '_', '.' or '-', starting with a letter or digit "
+                "(2 to 63 characters), e.g. 'ubuntu1' or 'red'."
+            ),
         )
 
 
@@ -67,8 +91,13 @@ class UnknownResource(CourseError):
     """A container or network the lab does not have."""
 
     def __init__(self, kind: str, name: str, lab: str, known: list[str], fix: str) -> None:
-        have = ", ".join(sorted(known)) or "none yet"
-        super().__init__(f"No {kind} named {name!r} in lab {lab!r} (it has: {have}).", fix)
+        have = ", ".join(sorted(known)) or _("none yet")
+        super().__init__(
+            _("No {kind} named {name} in lab {lab} (it has: {have}).").format(
+                kind=kind_name(kind), name=repr(name), lab=repr(lab), have=have
+            ),
+            fix,
+        )
 
 
 class ForeignResource(CourseError):
@@ -76,14 +105,20 @@ class ForeignResource(CourseError):
 
     def __init__(self, kind: str, name: str, owner: str | None) -> None:
         if owner is None:
-            what = f"A {kind} named {name!r} already exists and was not created by the course."
-            fix = (
-                f"The course never changes it. Choose another name, or remove it yourself "
-                f"if it is yours to remove (docker {kind} rm {name})."
+            what = _("A {kind} named {name} already exists and was not created by the course.").format(
+                kind=kind_name(kind), name=repr(name)
             )
+            fix = _(
+                "The course never changes it. Choose another name, or remove it yourself "
+                "if it is yours to remove (docker {kind} rm {name})."
+            ).format(kind=kind, name=name)
         else:
-            what = f"The {kind} name {name!r} is already used by course lab {owner!r}."
-            fix = f"Clean that lab first: Lab({owner!r}).cleanup(), or course reset."
+            what = _("The {kind} name {name} is already used by course lab {owner}.").format(
+                kind=kind_name(kind), name=repr(name), owner=repr(owner)
+            )
+            fix = _("Clean that lab first: Lab({owner}).cleanup(), or course reset.").format(
+                owner=repr(owner)
+            )
         super().__init__(what, fix)
 
 
@@ -92,8 +127,8 @@ class ImageMissing(CourseError):
 
     def __init__(self, image: str) -> None:
         super().__init__(
-            f"The image {image!r} is not on this engine.",
-            "Build it (no registry needed) with: course images build",
+            _("The image {image} is not on this engine.").format(image=repr(image)),
+            _("Build it (no registry needed) with: course images build"),
         )
 
 
@@ -113,10 +148,10 @@ def engine_call(what: str) -> Iterator[None]:
         yield
     except docker.errors.APIError as exc:
         said = reason(exc)
-        fix = "Read the engine's reason above; course doctor checks the usual causes."
+        fix = _("Read the engine's reason above; course doctor checks the usual causes.")
         if "non-overlapping" in said or "address pool" in said.lower():
-            fix = (
+            fix = _(
                 "The engine has run out of private subnets. Free some: course reset "
                 "(course networks only), or remove networks of your own you no longer need."
             )
-        raise EngineError(f"Could not {what}: {said}.", fix) from exc
+        raise EngineError(_("Could not {what}: {reason}.").format(what=what, reason=said), fix) from exc

@@ -22,17 +22,18 @@ from .cluster import Cluster
 from .engines.images import KEEPALIVE, LAB_IMAGE
 from .errors import CourseError
 from .exercises import Feedback, _unanswered, exercise
+from .i18n import N_, _
 from .lab import Lab
 from .waiting import TimedOut, until
 
 CAUSES = {  # in alphabetical order, not the cases' order: the list gives nothing away
-    "firewall": "a firewall rule drops the app's own packets",
-    "listening": "the server listens on 127.0.0.1 only, inside its container",
-    "mtu": "packets larger than the path's MTU are lost on the way",
-    "names": "the network has no name resolution (the default bridge)",
-    "networks": "the two containers share no network",
-    "published": "the port is published to the wrong container port",
-    "underlay": "the hosts' network drops the overlay's own packets, VXLAN on UDP 4789",
+    "firewall": N_("a firewall rule drops the app's own packets"),
+    "listening": N_("the server listens on 127.0.0.1 only, inside its container"),
+    "mtu": N_("packets larger than the path's MTU are lost on the way"),
+    "names": N_("the network has no name resolution (the default bridge)"),
+    "networks": N_("the two containers share no network"),
+    "published": N_("the port is published to the wrong container port"),
+    "underlay": N_("the hosts' network drops the overlay's own packets, VXLAN on UDP 4789"),
 }
 PORT = 18080  # the host port of case 4, on 127.0.0.1 of the engine's host
 SERVE = ["httpd", "-f", "-p", "80", "-h", "/etc"]  # GET /hostname answers with the server's hostname
@@ -40,24 +41,37 @@ BUILTIN = {"bridge", "host", "none", "ingress", "docker_gwbridge"}
 
 # What rules each cause out, where a case says nothing of its own (each true wherever it is not the cause)
 RULED_OUT = {
-    "networks": "The client and the server share a network, or the client comes in through a published "
-    "port, which needs none: docker inspect -f '{{json .NetworkSettings.Networks}}' on each says which.",
-    "names": "Names are not the trouble: the client's nslookup of the server's name answers with its "
-    "address, or the client uses an address and no name at all.",
-    "listening": "The server listens on every address: netstat -lnt inside it shows :::80 (or 0.0.0.0:80), "
-    "not 127.0.0.1:80.",
-    "published": "No published port stands between the client and the server here: the client reaches "
-    "the server's own address and port.",
-    "firewall": "No rule drops these packets: nothing in DOCKER-USER, nor in the host's INPUT, names "
-    "them, and Docker's own rules let them through.",
-    "mtu": "Small and large requests fail alike, so the size of the packets is not the cause.",
-    "underlay": "No overlay network is involved: no packet of this app travels inside VXLAN.",
+    "networks": N_(
+        "The client and the server share a network, or the client comes in through a published "
+        "port, which needs none: docker inspect -f '{{json .NetworkSettings.Networks}}' on each says which."
+    ),
+    "names": N_(
+        "Names are not the trouble: the client's nslookup of the server's name answers with its "
+        "address, or the client uses an address and no name at all."
+    ),
+    "listening": N_(
+        "The server listens on every address: netstat -lnt inside it shows :::80 (or 0.0.0.0:80), "
+        "not 127.0.0.1:80."
+    ),
+    "published": N_(
+        "No published port stands between the client and the server here: the client reaches "
+        "the server's own address and port."
+    ),
+    "firewall": N_(
+        "No rule drops these packets: nothing in DOCKER-USER, nor in the host's INPUT, names "
+        "them, and Docker's own rules let them through."
+    ),
+    "mtu": N_("Small and large requests fail alike, so the size of the packets is not the cause."),
+    "underlay": N_("No overlay network is involved: no packet of this app travels inside VXLAN."),
 }
 
 
 @dataclass(frozen=True)
 class Case:
-    """One way of breaking the app: what the learner is told, how it is set up, and what "works" means."""
+    """One way of breaking the app: what the learner is told, how it is set up, and what "works" means.
+
+    Its words are marked with ``N_`` and translated when shown (``_fill``); ``{port}``, ``{node1}`` and
+    ``{node2}`` in them are filled in then with case 4's port and the hosts' addresses."""
 
     key: str
     cause: str
@@ -72,95 +86,136 @@ CASES = {
     "07.1": Case(
         "07.1",
         "networks",
-        "app-client cannot fetch http://app-server/hostname.",
-        "app-client fetches http://app-server/hostname",
-        "app-client and app-server now share a network: the name resolves (Docker's DNS answers for the "
-        "containers of the networks a container is on) and the packets flow on that bridge.",
+        N_("app-client cannot fetch http://app-server/hostname."),
+        N_("app-client fetches http://app-server/hostname"),
+        N_(
+            "app-client and app-server now share a network: the name resolves (Docker's DNS answers for the "
+            "containers of the networks a container is on) and the packets flow on that bridge."
+        ),
         {
-            "names": "nslookup fails, but not for want of a name service: app-client's network is "
-            "user-defined and resolves the names of its own containers. Is app-server on it?",
-            "firewall": "Docker's rules do keep two bridges apart, as they should: that is isolation, not a "
-            "rule gone wrong. Which networks is each container on?",
+            "names": N_(
+                "nslookup fails, but not for want of a name service: app-client's network is "
+                "user-defined and resolves the names of its own containers. Is app-server on it?"
+            ),
+            "firewall": N_(
+                "Docker's rules do keep two bridges apart, as they should: that is isolation, not a "
+                "rule gone wrong. Which networks is each container on?"
+            ),
         },
     ),
     "07.2": Case(
         "07.2",
         "names",
-        "app-client cannot fetch http://app-server/hostname, though both run on the same network.",
-        "app-client fetches http://app-server/hostname, by name",
-        "On a user-defined network, Docker's DNS server (127.0.0.11 in each container) answers for the "
-        "containers' names; on the default bridge there is none, only addresses.",
+        N_("app-client cannot fetch http://app-server/hostname, though both run on the same network."),
+        N_("app-client fetches http://app-server/hostname, by name"),
+        N_(
+            "On a user-defined network, Docker's DNS server (127.0.0.11 in each container) answers for the "
+            "containers' names; on the default bridge there is none, only addresses."
+        ),
     ),
     "07.3": Case(
         "07.3",
         "listening",
-        "app-client cannot fetch http://app-server/hostname: the connection is refused.",
-        "app-client fetches http://app-server/hostname",
-        "The server now listens on every address of its container, its eth0 included: a server bound to "
-        "127.0.0.1 answers only inside its own network namespace.",
+        N_("app-client cannot fetch http://app-server/hostname: the connection is refused."),
+        N_("app-client fetches http://app-server/hostname"),
+        N_(
+            "The server now listens on every address of its container, its eth0 included: a server bound to "
+            "127.0.0.1 answers only inside its own network namespace."
+        ),
     ),
     "07.4": Case(
         "07.4",
         "published",
-        f"On the engine's host, http://127.0.0.1:{PORT}/hostname does not answer, though app-server is "
-        f"published on port {PORT}.",
-        f"http://127.0.0.1:{PORT}/hostname answers on the engine's host",
-        "-p HOST:CONTAINER sends the host's port to the container's port: the container port must be the "
-        "one the server listens on (docker port and netstat -lnt inside it must agree).",
+        N_(
+            "On the engine's host, http://127.0.0.1:{port}/hostname does not answer, though app-server is "
+            "published on port {port}."
+        ),
+        N_("http://127.0.0.1:{port}/hostname answers on the engine's host"),
+        N_(
+            "-p HOST:CONTAINER sends the host's port to the container's port: the container port must be the "
+            "one the server listens on (docker port and netstat -lnt inside it must agree)."
+        ),
         {
-            "listening": "The server listens on every address, on port 80: netstat -lnt inside it says "
-            ":::80. Is 80 where the published port leads?",
-            "networks": "A published port needs no shared network: the host reaches it through NAT.",
+            "listening": N_(
+                "The server listens on every address, on port 80: netstat -lnt inside it says "
+                ":::80. Is 80 where the published port leads?"
+            ),
+            "networks": N_("A published port needs no shared network: the host reaches it through NAT."),
         },
     ),
     "07.5": Case(
         "07.5",
         "firewall",
-        "From node2, http://NODE1:8080/hostname does not answer: web runs on node1, published with "
-        "-p 8080:80.",
-        "node2 fetches http://NODE1:8080/hostname",
-        "The rule in DOCKER-USER dropped every packet for the container's port 80 (the port after DNAT): "
-        "DOCKER-USER is where an administrator's own rules for containers go, and Docker runs it first.",
+        N_(
+            "From node2, http://{node1}:8080/hostname does not answer: web runs on node1, published with "
+            "-p 8080:80."
+        ),
+        N_("node2 fetches http://{node1}:8080/hostname"),
+        N_(
+            "The rule in DOCKER-USER dropped every packet for the container's port 80 (the port after DNAT): "
+            "DOCKER-USER is where an administrator's own rules for containers go, and Docker runs it first."
+        ),
         {
-            "published": "docker port web says 8080 -> 80, and the server listens on 80: the mapping is "
-            "right. Something drops the packets on the way (a capture on node1 sees them arrive).",
-            "listening": "netstat -lnt inside web shows :::80: it listens on every address.",
+            "published": N_(
+                "docker port web says 8080 -> 80, and the server listens on 80: the mapping is "
+                "right. Something drops the packets on the way (a capture on node1 sees them arrive)."
+            ),
+            "listening": N_("netstat -lnt inside web shows :::80: it listens on every address."),
         },
     ),
     "07.6": Case(
         "07.6",
         "mtu",
-        "On node1, client fetches small files from big (on node2, published on 8080), and large ones hang.",
-        "client fetches http://NODE2:8080/bin/busybox, 2 MB, within 5 s",
-        "The containers now send and ask for packets no larger than the path carries: with the network's "
-        "MTU at 1400, the client's TCP announces a segment size that fits, and the big file comes in "
-        "1400-byte packets. Before, node2's 1500-byte packets were lost silently at node1's narrower link: "
-        "no ICMP 'fragmentation needed' came back, so TCP never learned to send smaller ones (a path MTU "
-        "black hole).",
+        N_(
+            "On node1, client fetches small files from big (on node2, published on 8080), and large ones "
+            "hang."
+        ),
+        N_("client fetches http://{node2}:8080/bin/busybox, 2 MB, within 5 s"),
+        N_(
+            "The containers now send and ask for packets no larger than the path carries: with the network's "
+            "MTU at 1400, the client's TCP announces a segment size that fits, and the big file comes in "
+            "1400-byte packets. Before, node2's 1500-byte packets were lost silently at node1's narrower "
+            "link: no ICMP 'fragmentation needed' came back, so TCP never learned to send smaller ones (a "
+            "path MTU black hole)."
+        ),
         {
-            "published": "node2's port 8080 leads to big's port 80, and small files come through it: the "
-            "mapping is right. What differs between a small and a large answer?",
-            "firewall": "The small request passes through the very same rules: a rule would drop it too. "
-            "What differs between a small and a large answer?",
-            "underlay": "The hosts reach each other, and no overlay is involved: the client reaches node2's "
-            "published port over the LAN. What differs between a small and a large answer?",
+            "published": N_(
+                "node2's port 8080 leads to big's port 80, and small files come through it: the "
+                "mapping is right. What differs between a small and a large answer?"
+            ),
+            "firewall": N_(
+                "The small request passes through the very same rules: a rule would drop it too. "
+                "What differs between a small and a large answer?"
+            ),
+            "underlay": N_(
+                "The hosts reach each other, and no overlay is involved: the client reaches node2's "
+                "published port over the LAN. What differs between a small and a large answer?"
+            ),
         },
-        "You cannot widen a VPN: make the containers fit it. A network created with --opt "
-        "com.docker.network.driver.mtu=N gives its containers that MTU; N is the narrowest link's.",
+        N_(
+            "You cannot widen a VPN: make the containers fit it. A network created with --opt "
+            "com.docker.network.driver.mtu=N gives its containers that MTU; N is the narrowest link's."
+        ),
     ),
     "07.7": Case(
         "07.7",
         "underlay",
-        "c1 (on node1) and c2 (on node2), on the overlay network ov, cannot ping each other; the swarm "
-        "says both nodes are Ready.",
-        "c1 pings c2 over ov",
-        "VXLAN (UDP 4789) between the hosts carries the overlay's packets: the swarm's management (2377) "
-        "and gossip (7946) can pass while the data does not.",
+        N_(
+            "c1 (on node1) and c2 (on node2), on the overlay network ov, cannot ping each other; the swarm "
+            "says both nodes are Ready."
+        ),
+        N_("c1 pings c2 over ov"),
+        N_(
+            "VXLAN (UDP 4789) between the hosts carries the overlay's packets: the swarm's management (2377) "
+            "and gossip (7946) can pass while the data does not."
+        ),
         {
-            "firewall": "Close: a rule does drop something, but which traffic? Not the ping between the "
-            "containers as such: capture on node2's eth0 while c1 pings c2, and see what arrives.",
-            "listening": "No server is involved: the ping itself gets no answer.",
-            "names": "The name resolves: ping prints c2's address before it waits for a reply.",
+            "firewall": N_(
+                "Close: a rule does drop something, but which traffic? Not the ping between the "
+                "containers as such: capture on node2's eth0 while c1 pings c2, and see what arrives."
+            ),
+            "listening": N_("No server is involved: the ping itself gets no answer."),
+            "names": N_("The name resolves: ping prints c2's address before it waits for a reply."),
         },
     ),
 }
@@ -191,7 +246,9 @@ class Trouble:
             if int(key[-1]) >= 5:
                 self._reset_hosts()
             _SETUP[key](self)
-        return f"Case {key[-1]}. {_fill(self, case.story)} Find why, name the cause, and fix it."
+        return _("Case {number}. {story} Find why, name the cause, and fix it.").format(
+            number=key[-1], story=_fill(self, case.story)
+        )
 
     def check(self, key: str, cause: object = None) -> Feedback:
         """Case ``key``'s check: the diagnosis, then whether the app works now (exercise ``key``)."""
@@ -209,7 +266,8 @@ class Trouble:
         hosts = cluster.down()
         commands.use(self.lab)
         self._cluster = None
-        return f"The hosts: {hosts}\nThe app: {self.lab.cleanup()}"
+        app = self.lab.cleanup()
+        return _("The hosts: {hosts}\nThe app: {app}").format(hosts=hosts, app=app)
 
     # --- the hosts ----------------------------------------------------------------
 
@@ -242,15 +300,20 @@ FAULT_RULES = {
 
 def _case(key: str) -> Case:
     if key not in CASES:
-        raise CourseError(f"There is no case {key!r}.", f"The cases are {', '.join(CASES)}.")
+        raise CourseError(
+            _("There is no case {key}.").format(key=repr(key)),
+            _("The cases are {cases}.").format(cases=", ".join(CASES)),
+        )
     return CASES[key]
 
 
 def _fill(trouble: Trouble, text: str) -> str:
-    """A case's words with the hosts' addresses in place of NODE1 and NODE2."""
+    """A case's words in the learner's language, with case 4's port in place of {port} and the hosts'
+    addresses in place of {node1} and {node2} (the hosts are started only where a case names them)."""
+    text = _(text).replace("{port}", str(PORT))
     for name in ("node1", "node2"):
-        if name.upper() in text:
-            text = text.replace(name.upper(), trouble.node_ip(name))
+        if "{" + name + "}" in text:
+            text = text.replace("{" + name + "}", trouble.node_ip(name))
     return text
 
 
@@ -288,7 +351,8 @@ def _on(t: Trouble, node: str, *argv: str) -> None:
     ran = t.cluster.exec(node, list(argv))
     if ran.exit_code != 0:
         raise CourseError(
-            f"Setting the case up failed on {node}: {ran.output.strip()}", "Run the cell again."
+            _("Setting the case up failed on {node}: {output}").format(node=node, output=ran.output.strip()),
+            _("Run the cell again."),
         )
 
 
@@ -329,7 +393,7 @@ def _setup_underlay(t: Trouble) -> None:
     node1.network("ov", driver="overlay", attachable=True)  # kept from an earlier start of this case
     node1.run("c1", "ov")
     cluster.lab_on("node2").run("c2", "ov")
-    until(lambda: node1.ping("c1", "c2"), 30, 0.5, "c1 to reach c2 across the overlay")
+    until(lambda: node1.ping("c1", "c2"), 30, 0.5, _("c1 to reach c2 across the overlay"))
     node, rule = FAULT_RULES["07.7"]
     _on(t, node, "iptables", "-I", *rule)
 
@@ -418,26 +482,45 @@ def _verdict(t: Trouble, key: str, cause: object) -> Feedback:
     choices = ", ".join(f'"{c}"' for c in CAUSES)
     if cause is None:
         return _unanswered(
-            f"Name the cause first: put one of {choices} in place of None.",
-            f"Then the check tries it: {works}.",
+            _("Name the cause first: put one of {choices} in place of None.").format(choices=choices),
+            _("Then the check tries it: {works}.").format(works=works),
         )
     said = str(cause).strip().strip("'\"").lower()
     if said not in CAUSES:
-        return Feedback(False, f"{cause!r} is not one of the causes: {choices}.", answered=False)  # a typo
+        return Feedback(  # a typo
+            False,
+            _("{answer} is not one of the causes: {choices}.").format(answer=repr(cause), choices=choices),
+            answered=False,
+        )
+    meaning = _(CAUSES[said])
     if said != case.cause:
-        overlooked = case.overlooked.get(said, RULED_OUT[said])
-        return Feedback(False, f"Not {said} ({CAUSES[said]}). {overlooked}")
-    problem = _misfix(t, key)
-    if problem:
-        return Feedback(False, f"Right cause: {CAUSES[said]}. {problem}")
-    if not t.works(key):
-        how = f" {case.then}" if case.then else ""
+        overlooked = _fill(t, case.overlooked.get(said, RULED_OUT[said]))
         return Feedback(
             False,
-            f"Right cause: {CAUSES[said]}. Now fix it (docker commands; on a simulated host, its own tools), "
-            f"until {works}.{how}",
+            _("Not {cause} ({meaning}). {overlooked}").format(
+                cause=said, meaning=meaning, overlooked=overlooked
+            ),
         )
-    return Feedback(True, f"Right, and fixed: {works}. {case.fixed}")
+    problem = _misfix(t, key)
+    if problem:
+        return Feedback(
+            False, _("Right cause: {meaning}. {problem}").format(meaning=meaning, problem=problem)
+        )
+    if not t.works(key):
+        if case.then:
+            told = _(
+                "Right cause: {meaning}. Now fix it (docker commands; on a simulated host, its own tools), "
+                "until {works}. {then}"
+            ).format(meaning=meaning, works=works, then=_fill(t, case.then))
+        else:
+            told = _(
+                "Right cause: {meaning}. Now fix it (docker commands; on a simulated host, its own tools), "
+                "until {works}."
+            ).format(meaning=meaning, works=works)
+        return Feedback(False, told)
+    return Feedback(
+        True, _("Right, and fixed: {works}. {fixed}").format(works=works, fixed=_fill(t, case.fixed))
+    )
 
 
 def _misfix(t: Trouble, key: str) -> str | None:
@@ -448,19 +531,19 @@ def _misfix(t: Trouble, key: str) -> str | None:
             b for bound in ports.values() for b in bound or [] if b.get("HostIp") not in ("127.0.0.1", "::1")
         ]
         if wide:
-            return (
+            return _(
                 "The port is published on every address of the host, where anyone on your network reaches "
-                f"it: publish it on 127.0.0.1 only (-p 127.0.0.1:{PORT}:PORT)."
-            )
+                "it: publish it on 127.0.0.1 only (-p 127.0.0.1:{port}:PORT)."
+            ).format(port=PORT)
     if key == "07.6":
         mtu = t.cluster.exec("node1", ["cat", "/sys/class/net/eth0/mtu"]).output.strip()
         if mtu.isdigit() and int(mtu) > 1400:
             node1 = t.cluster.container_name("node1")
-            return (
-                f"node1's own link is at MTU {mtu} again: on a real VPN you cannot widen the path. Put it "
-                f"back (docker exec {node1} ip link set eth0 mtu 1400) and make the containers' packets "
+            return _(
+                "node1's own link is at MTU {mtu} again: on a real VPN you cannot widen the path. Put it "
+                "back (docker exec {node1} ip link set eth0 mtu 1400) and make the containers' packets "
                 "fit it."
-            )
+            ).format(mtu=mtu, node1=node1)
     return None
 
 

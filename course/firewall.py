@@ -19,6 +19,8 @@ import re
 import shlex
 from dataclasses import dataclass, field, replace
 
+from .i18n import _
+
 _TERMINAL = {"ACCEPT", "DROP", "REJECT"}
 
 
@@ -47,14 +49,19 @@ class Trace:
     @property
     def rule(self) -> str:
         """The rule that decided (the last step), or the policy."""
-        return f"the {self.chain} policy" if self.by_policy or not self.steps else self.steps[-1]
+        if self.by_policy or not self.steps:
+            return _("the {chain} policy").format(chain=self.chain)
+        return self.steps[-1]
 
     @property
     def dropped(self) -> bool:
         return self.verdict != "ACCEPT"
 
     def __str__(self) -> str:
-        return "\n".join([*self.steps, f"=> {self.verdict} ({self.backend}, chain {self.chain})"])
+        verdict = _("=> {verdict} ({backend}, chain {chain})").format(
+            verdict=self.verdict, backend=self.backend, chain=self.chain
+        )
+        return "\n".join([*self.steps, verdict])
 
 
 # --- iptables -------------------------------------------------------------------------------------
@@ -139,7 +146,7 @@ def trace(rules: list[str], packet: Packet, start: str = "FORWARD") -> Trace:
     steps: list[str] = []
     stack: list[tuple[str, int]] = []
     chain, index = start, 0
-    for _ in range(10_000):  # a loop guard: iptables itself refuses loops
+    for _step in range(10_000):  # a loop guard: iptables itself refuses loops
         body = chains.get(chain, [])
         if index >= len(body):
             if not stack:  # the end of the built-in chain, or of a chain it went to (-g)
@@ -302,7 +309,7 @@ def trace_nft(ruleset: str, packet: Packet, start: str = "filter-FORWARD") -> Tr
     steps: list[str] = []
     stack: list[tuple[str, int]] = []
     chain, index = start, 0
-    for _ in range(10_000):
+    for _step in range(10_000):
         body = chains.get(chain, [])
         if index >= len(body):
             if not stack:  # the end of the base chain, or of a chain it went to: its policy decides

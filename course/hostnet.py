@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .errors import CourseError
+from .i18n import _, ngettext
 
 if TYPE_CHECKING:
     from .cluster import Cluster
@@ -98,20 +99,25 @@ class HostNet:
         """One line per namespace and per bridge: what a learner checks a diagram against."""
         lines = []
         for bridge in self.bridges():
-            ports = sorted(link.name for link in self.root.links if link.master == bridge.name)
-            plugged = f"{len(ports)} port{'s' * (len(ports) != 1)}"
-            lines.append(f"bridge {bridge.name} {' '.join(bridge.addresses) or '(no address)'}: {plugged}")
+            n = len([link for link in self.root.links if link.master == bridge.name])
+            addresses = " ".join(bridge.addresses) or _("(no address)")
+            line = ngettext("bridge {name} {addresses}: {n} port", "bridge {name} {addresses}: {n} ports", n)
+            lines.append(line.format(name=bridge.name, addresses=addresses, n=n))
         for name, space in self.spaces.items():
             if name == HOST:
                 continue
-            kind = "container" if space.container else "namespace"
             ifaces = ", ".join(
-                f"{link.name} {' '.join(link.addresses) or '(no address)'}"
+                f"{link.name} {' '.join(link.addresses) or _('(no address)')}"
                 for link in space.links
                 if link.kind != "loopback"
             )
-            route = f"default via {space.gateway}" if space.gateway else "no default route"
-            lines.append(f"{kind} {name}: {ifaces or 'no interface but lo'}; {route}")
+            route = f"default via {space.gateway}" if space.gateway else _("no default route")
+            line = (
+                _("container {name}: {interfaces}; {route}")
+                if space.container
+                else _("namespace {name}: {interfaces}; {route}")
+            )
+            lines.append(line.format(name=name, interfaces=ifaces or _("no interface but lo"), route=route))
         return "\n".join(lines)
 
 
@@ -120,7 +126,8 @@ def _json(text: str) -> list:
         return json.loads(text or "[]")
     except ValueError:
         raise CourseError(
-            f"ip said something other than JSON: {text.strip()[:200]}", "Run the cell again."
+            _("ip said something other than JSON: {text}").format(text=text.strip()[:200]),
+            _("Run the cell again."),
         ) from None
 
 
@@ -161,17 +168,25 @@ def read(cluster: Cluster, node: str) -> HostNet:
         ran = cluster.exec(node, list(argv))
         if ran.exit_code != 0 and "BusyBox" in ran.output:  # a docker:*-dind node: busybox's ip only
             raise CourseError(
-                f"{node} runs a docker:*-dind image, whose ip is busybox's: it has no netns and no -j.",
-                "Notebook 06 needs the course's own node image (it carries iproute2): where the course "
-                "runs as root on Linux, `course images export course-images.tar`; here, "
-                "`course images import course-images.tar`, then `docker rm -f` the hosts and run the "
-                "notebook again.",
+                _(
+                    "{node} runs a docker:*-dind image, whose ip is busybox's: it has no netns and no -j."
+                ).format(node=node),
+                _(
+                    "Notebook 06 needs the course's own node image (it carries iproute2): where the course "
+                    "runs as root on Linux, `course images export course-images.tar`; here, "
+                    "`course images import course-images.tar`, then `docker rm -f` the hosts and run the "
+                    "notebook again."
+                ),
             )
         if ran.exit_code != 0:
             raise CourseError(
-                f"`{' '.join(argv)}` failed on {node}: {ran.output.strip()}",
-                "The simulated host needs iproute2's ip (its node image has it when the course builds it); "
-                "run cluster.up() again.",
+                _("`{command}` failed on {node}: {output}").format(
+                    command=" ".join(argv), node=node, output=ran.output.strip()
+                ),
+                _(
+                    "The simulated host needs iproute2's ip (its node image has it when the course builds "
+                    "it); run cluster.up() again."
+                ),
             )
         return ran.output
 

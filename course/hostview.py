@@ -19,6 +19,7 @@ from . import firewall
 from .engines.client import client
 from .engines.images import require_lab_image
 from .errors import CourseError
+from .i18n import _
 from .interfaces import COMMAND, Interface, parse
 from .names import LABEL
 
@@ -60,7 +61,10 @@ def fetch(port: int, path: str = "/", host: str | None = None) -> str:
     for up to 5 s, since a server that was just started needs a moment to listen.
     """
     if not isinstance(port, int) or not 0 < port < 65536 or not path.startswith("/") or " " in path:
-        raise CourseError(f"Cannot fetch port {port!r}, path {path!r}.", "Use e.g. hostview.fetch(8080).")
+        raise CourseError(
+            _("Cannot fetch port {port}, path {path}.").format(port=repr(port), path=repr(path)),
+            _("Use e.g. hostview.fetch(8080)."),
+        )
     url = f"http://127.0.0.1:{port}{path}"
     # The URL is passed as $0, never spliced into the script.
     retry = 'for i in $(seq 50); do wget -qO- "$0" && exit 0; sleep 0.1; done; exit 1'
@@ -74,8 +78,8 @@ def fetch(port: int, path: str = "/", host: str | None = None) -> str:
         )
     except docker.errors.ContainerError as exc:
         raise CourseError(
-            f"Nothing answered at {url} on the engine host within 5 s.",
-            "Is the container running, and its port published (lab.port(...))?",
+            _("Nothing answered at {url} on the engine host within 5 s.").format(url=url),
+            _("Is the container running, and its port published (lab.port(...))?"),
         ) from exc
     return out.decode()
 
@@ -107,8 +111,8 @@ def veth_peer(container: Interface, on_host: list[Interface]) -> Interface:
         if iface.index == container.peer_index:
             return iface
     raise CourseError(
-        f"No host interface has index {container.peer_index}.",
-        "Is the container on a bridge network of this engine? Host and none networks have no veth.",
+        _("No host interface has index {index}.").format(index=container.peer_index),
+        _("Is the container on a bridge network of this engine? Host and none networks have no veth."),
     )
 
 
@@ -120,12 +124,12 @@ def iptables(table: str, chain: str | None = None, host: str | None = None) -> l
     """
     if table not in _TABLES or (chain is not None and not chain.replace("-", "").replace("_", "").isalnum()):
         raise CourseError(
-            f"Unexpected table/chain {table}/{chain}.", "Use e.g. iptables('nat', 'POSTROUTING')."
+            _("Unexpected table/chain {table}/{chain}.").format(table=table, chain=chain),
+            _("Use e.g. iptables('nat', 'POSTROUTING')."),
         )
     argv = ["iptables", "-t", table, "-S", *([chain] if chain else [])]
-    return _on_host(
-        argv, f"list iptables {table}/{chain or '*'}", "iptables (apt-get install iptables)", host
-    )
+    what = _("list iptables {table}/{chain}").format(table=table, chain=chain or "*")
+    return _on_host(argv, what, "iptables (apt-get install iptables)", host)
 
 
 def nft(table: str = "ip docker-bridges", host: str | None = None) -> str:
@@ -135,10 +139,12 @@ def nft(table: str = "ip docker-bridges", host: str | None = None) -> str:
     ``chroot /host nft list table ip docker-bridges``.
     """
     if table not in ("ip docker-bridges", "ip6 docker-bridges"):
-        raise CourseError(f"Unexpected nftables table {table!r}.", "Use e.g. nft('ip docker-bridges').")
-    return "\n".join(
-        _on_host(["nft", "list", "table", *table.split()], f"list nftables {table}", "nft", host)
-    )
+        raise CourseError(
+            _("Unexpected nftables table {table}.").format(table=repr(table)),
+            _("Use e.g. nft('ip docker-bridges')."),
+        )
+    what = _("list nftables {table}").format(table=table)
+    return "\n".join(_on_host(["nft", "list", "table", *table.split()], what, "nft", host))
 
 
 def backend(host: str | None = None) -> str:
@@ -204,8 +210,10 @@ def _on_host(argv: list[str], what: str, needs: str, host: str | None) -> list[s
     except docker.errors.ContainerError as exc:
         said = (exc.stderr or b"").decode(errors="replace").strip()
         raise CourseError(
-            f"Could not {what} on the engine host: {said or exc}.",
-            f"The engine host needs {needs}; on Docker Desktop, its VM may not offer it to containers.",
+            _("Could not {what} on the engine host: {reason}.").format(what=what, reason=said or exc),
+            _(
+                "The engine host needs {needs}; on Docker Desktop, its VM may not offer it to containers."
+            ).format(needs=needs),
         ) from exc
     return out.decode().splitlines()
 

@@ -27,7 +27,8 @@ from .engines import streams
 from .engines.client import cli_flags, client
 from .engines.daemon import DNS_OPTIONS  # one try of one second for a name nobody knows
 from .engines.images import KEEPALIVE, LAB_IMAGE, require_lab_image
-from .errors import CourseError, EngineError, ForeignResource, UnknownResource, engine_call
+from .errors import CourseError, EngineError, ForeignResource, UnknownResource, engine_call, kind_name
+from .i18n import _
 from .interfaces import Interface
 from .names import BUILTIN_NETWORKS, LABEL, check_name, owner
 from .parallel import parallel
@@ -127,8 +128,10 @@ class Lab:
         check_name("network", name)
         if name in BUILTIN_NETWORKS:
             raise CourseError(
-                f"{name!r} is a network every engine has built in; it cannot be created.",
-                f"Use it directly: lab.run('web', network={name!r}).",
+                _("{name} is a network every engine has built in; it cannot be created.").format(
+                    name=repr(name)
+                ),
+                _("Use it directly: lab.run('web', network={name}).").format(name=repr(name)),
             )
         existing = self._find_network(name)
         if existing is not None:
@@ -147,7 +150,7 @@ class Lab:
         argv += ["--driver", driver] if driver != "bridge" else []
         argv += ["--internal"] * internal + ["--attachable"] * attachable + ["--opt", "encrypted"] * encrypted
         argv += ["--subnet", subnet] if subnet else []
-        with self._running([*argv, name], f"create network {name!r}"):
+        with self._running([*argv, name], _("create network {name}").format(name=repr(name))):
             return self.engine.networks.create(
                 name,
                 driver=driver,
@@ -181,7 +184,7 @@ class Lab:
             self._require_ours("container", name, existing.labels, existing.id)
             self._check_started_as(existing, network, publish, command)
             if existing.status != "running":
-                with self._running(["start", name], f"start container {name!r}"):
+                with self._running(["start", name], _("start container {name}").format(name=repr(name))):
                     existing.start()
                 existing.reload()
             return existing
@@ -189,7 +192,8 @@ class Lab:
         # No local look-up of the network first: on a swarm worker an attachable overlay network
         # only appears once a container joins it, so the engine is the one to ask.
         try:
-            with self._running(self._run_argv(name, network, publish, command), f"run container {name!r}"):
+            argv = self._run_argv(name, network, publish, command)
+            with self._running(argv, _("run container {name}").format(name=repr(name))):
                 return self._create(name, network, ports, command)
         except EngineError as exc:
             if isinstance(exc.__cause__, docker.errors.NotFound) and "network" in exc.what:
@@ -198,7 +202,9 @@ class Lab:
                     network,
                     self.name,
                     self.networks(),
-                    f"Create it first: lab.network({network!r})  # docker network create {network}",
+                    _("Create it first: lab.network({name})  # docker network create {network}").format(
+                        name=repr(network), network=network
+                    ),
                 ) from None
             raise
 
@@ -224,8 +230,9 @@ class Lab:
         for port, host_port in fixed.items():
             bound = bindings.get(f"{port}/tcp") or [{}]
             if str(host_port) != bound[0].get("HostPort"):
-                have["published ports"] = [f"{port} on host port {bound[0].get('HostPort') or '?'}"]
-                asked["published ports"] = [f"{port} on host port {host_port}"]
+                on = _("{port} on host port {host_port}")
+                have["published ports"] = [on.format(port=port, host_port=bound[0].get("HostPort") or "?")]
+                asked["published ports"] = [on.format(port=port, host_port=host_port)]
         _same_or_explain("container", box.name, have, asked, f"lab.remove({box.name!r})")
 
     def _run_argv(
@@ -278,7 +285,10 @@ class Lab:
             return
         net = self._network(network)
         argv = ["network", "connect", network, container]
-        with self._running(argv, f"connect {container!r} to {network!r}"):
+        with self._running(
+            argv,
+            _("connect {container} to {network}").format(container=repr(container), network=repr(network)),
+        ):
             net.connect(box)
 
     def disconnect(self, container: str, network: str) -> None:
@@ -288,21 +298,31 @@ class Lab:
             return
         net = self._network(network)
         argv = ["network", "disconnect", network, container]
-        with self._running(argv, f"disconnect {container!r} from {network!r}"):
+        with self._running(
+            argv,
+            _("disconnect {container} from {network}").format(
+                container=repr(container), network=repr(network)
+            ),
+        ):
             net.disconnect(box)
 
     def remove(self, container: str) -> None:
         """Remove one of this lab's containers, running or not: ``docker rm -f CONTAINER``."""
         box = self.container(container)
-        with self._running(["rm", "-f", container], f"remove container {container!r}"):
+        with self._running(
+            ["rm", "-f", container], _("remove container {name}").format(name=repr(container))
+        ):
             box.remove(force=True)
 
     def remove_network(self, network: str) -> None:
         """Remove one of this lab's networks: ``docker network rm NETWORK``."""
         if network in BUILTIN_NETWORKS:
-            raise CourseError(f"{network!r} is built into the engine.", "It cannot be removed, nor need be.")
+            raise CourseError(
+                _("{network} is built into the engine.").format(network=repr(network)),
+                _("It cannot be removed, nor need be."),
+            )
         net = self._network(network)
-        with self._running(["network", "rm", network], f"remove network {network!r}"):
+        with self._running(["network", "rm", network], _("remove network {name}").format(name=repr(network))):
             net.remove()
 
     # --- looking ----------------------------------------------------------------
@@ -314,10 +334,10 @@ class Lab:
         """
         if not isinstance(argv, list | tuple) or not argv or not all(isinstance(a, str) for a in argv):
             raise CourseError(
-                f"The command must be a list of strings, got {argv!r}.",
-                "Write it as a list, e.g. lab.exec('ubuntu4', ['cat', '/etc/hosts']).",
+                _("The command must be a list of strings, got {argv}.").format(argv=repr(argv)),
+                _("Write it as a list, e.g. lab.exec('ubuntu4', ['cat', '/etc/hosts'])."),
             )
-        return self._exec_in(self.container(container), argv, f"lab.run({container!r}, ...) or ")
+        return self._exec_in(self.container(container), argv, f"lab.run({container!r}, ...)")
 
     def ping(self, src: str, dst: str, count: int = 1, timeout: int = 1) -> bool:
         """True when ``dst`` (a name or IP) answers ``src``: ``docker exec SRC ping -c1 -W1 DST``.
@@ -353,7 +373,7 @@ class Lab:
         check_name("container", name)
         box = find_container(self.engine, name)
         if box is None:
-            fix = fix or f"Is it running? docker ps -a --filter name={name}"
+            fix = fix or _("Is it running? docker ps -a --filter name={name}").format(name=name)
             raise UnknownResource("container", name, self.name, self.containers(), fix)
         return box
 
@@ -366,13 +386,18 @@ class Lab:
             return self._exec_in(known or self._any_container(container), argv)
 
     def _exec_in(self, box: Container, argv: list[str], start: str = "") -> ExecResult:
-        """``docker exec BOX ARGV...`` in a running container, recorded; ``start`` prefixes the fix."""
+        """``docker exec BOX ARGV...`` in a running container, recorded; ``start``, the lab's own way to
+        start it, comes first in the fix."""
         if box.status != "running":
+            if start:
+                fix = _("Start it with {start} or docker start {name}.")
+            else:
+                fix = _("Start it with docker start {name}.")
             raise CourseError(
-                f"Container {box.name!r} is {box.status}, not running.",
-                f"Start it with {start}docker start {box.name}.",
+                _("Container {name} is {state}, not running.").format(name=repr(box.name), state=box.status),
+                fix.format(start=start, name=box.name),
             )
-        what = f"run {' '.join(argv)!r} in {box.name!r}"
+        what = _("run {command} in {name}").format(command=repr(" ".join(argv)), name=repr(box.name))
         with self._running(["exec", box.name, *argv], what, changes=False):
             code, out = streams.run(box.client.api, box.id, list(argv))
         return ExecResult(code, out.decode(errors="replace"))
@@ -383,8 +408,12 @@ class Lab:
         bound = (box.attrs["NetworkSettings"].get("Ports") or {}).get(f"{port}/tcp") or []
         if not bound:
             raise CourseError(
-                f"Port {port}/tcp of {container!r} is not published.",
-                f"Publish it when starting it: lab.run({container!r}, ..., publish={{{port}: None}}).",
+                _("Port {port}/tcp of {container} is not published.").format(
+                    port=port, container=repr(container)
+                ),
+                _("Publish it when starting it: lab.run({container}, ..., publish={publish}).").format(
+                    container=repr(container), publish=f"{{{port}: None}}"
+                ),
             )
         return int(bound[0]["HostPort"])
 
@@ -559,7 +588,9 @@ class Lab:
                 name,
                 self.name,
                 self.networks(),
-                f"Create it first: lab.network({name!r})  # docker network create {name}",
+                _("Create it first: lab.network({name})  # docker network create {network}").format(
+                    name=repr(name), network=name
+                ),
             )
         if name not in BUILTIN_NETWORKS:
             self._require_ours("network", name, net.attrs.get("Labels"), net.id)
@@ -570,7 +601,9 @@ class Lab:
 
         Raises UnknownResource when there is none, ForeignResource when the name is someone else's.
         """
-        start = f"Start it first: lab.run({name!r}, network=...)  # docker run -d --name {name} ..."
+        start = _(
+            "Start it first: lab.run({name}, network=...)  # docker run -d --name {container} ..."
+        ).format(name=repr(name), container=name)
         box = self._any_container(name, start)
         self._require_ours("container", name, box.labels, box.id)
         return box
@@ -601,12 +634,20 @@ def _ipam(subnet: str | None) -> docker.types.IPAMConfig | None:
 def _same_or_explain(kind: str, name: str, have: dict, asked: dict, remove: str) -> None:
     """Raise a CourseError naming each setting in which an existing resource differs from the request."""
     differs = [
-        f"{key} {have[key]!r} (you asked for {asked[key]!r})" for key in asked if have[key] != asked[key]
+        _("{setting} {have} (you asked for {asked})").format(
+            setting=key, have=repr(have[key]), asked=repr(asked[key])
+        )
+        for key in asked
+        if have[key] != asked[key]
     ]
     if differs:
         raise CourseError(
-            f"This lab already has a {kind} {name!r}, made with other settings: {'; '.join(differs)}.",
-            f"To make it again as you now ask, remove it first: {remove}, then run this cell again.",
+            _("This lab already has a {kind} {name}, made with other settings: {settings}.").format(
+                kind=kind_name(kind), name=repr(name), settings="; ".join(differs)
+            ),
+            _("To make it again as you now ask, remove it first: {remove}, then run this cell again.").format(
+                remove=remove
+            ),
         )
 
 
@@ -628,8 +669,10 @@ def _target(dst: str) -> str:
             ipaddress.IPv4Address(dst)
         except ValueError:
             raise CourseError(
-                f"{dst!r} is not an IPv4 address (each of its four numbers must be 0 to 255).",
-                "Use a container's name, or an address from lab.addresses(...).",
+                _("{address} is not an IPv4 address (each of its four numbers must be 0 to 255).").format(
+                    address=repr(dst)
+                ),
+                _("Use a container's name, or an address from lab.addresses(...)."),
             ) from None
         return dst
     return check_name("container", dst)

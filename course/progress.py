@@ -17,43 +17,45 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .i18n import N_, _
 from .locks import locked
 
-# Every exercise of the course, by notebook, with its title: the checklist progress is read against.
+# Every exercise of the course, by notebook, with its title (marked with N_, translated where shown): the
+# checklist progress is read against.
 EXERCISES: dict[str, dict[str, str]] = {
     "01_networking_model": {
-        "01.1": "the subnet a new network gets",
-        "01.2": "the host end of a container's veth pair",
+        "01.1": N_("the subnet a new network gets"),
+        "01.2": N_("the host end of a container's veth pair"),
     },
     "02_network_types": {
-        "02.1": "the network type with nothing but lo",
-        "02.2": "a container that sees the host's interfaces",
+        "02.1": N_("the network type with nothing but lo"),
+        "02.2": N_("a container that sees the host's interfaces"),
     },
     "03_bridge_networks": {
-        "03.1": "web1 reaches web2 by name",
-        "03.2": "front1 reaches back1 by name, no network added",
+        "03.1": N_("web1 reaches web2 by name"),
+        "03.2": N_("front1 reaches back1 by name, no network added"),
     },
     "04_red_blue_lab": {
-        "04.1": "predict who reaches whom",
-        "04.2": "ubuntu4 reaches ubuntu2, its own networks unchanged",
+        "04.1": N_("predict who reaches whom"),
+        "04.2": N_("ubuntu4 reaches ubuntu2, its own networks unchanged"),
     },
     "05_overlay_networks": {
-        "05.1": "the port that carries containers' packets between hosts",
-        "05.2": "a container on node2 that c1 reaches by name",
+        "05.1": N_("the port that carries containers' packets between hosts"),
+        "05.2": N_("a container on node2 that c1 reaches by name"),
     },
     "06_bridge_by_hand": {
-        "06.1": "a third namespace that reaches the outside",
-        "06.2": "red cannot get out",
-        "06.3": "no replies come back",
+        "06.1": N_("a third namespace that reaches the outside"),
+        "06.2": N_("red cannot get out"),
+        "06.3": N_("no replies come back"),
     },
     "07_troubleshooting": {
-        "07.1": "case 1: a client that cannot fetch",
-        "07.2": "case 2: the same, on one network",
-        "07.3": "case 3: a connection refused",
-        "07.4": "case 4: a published port that does not answer",
-        "07.5": "case 5: a published port, from another host",
-        "07.6": "case 6: small files pass, large ones hang",
-        "07.7": "case 7: an overlay across hosts",
+        "07.1": N_("case 1: a client that cannot fetch"),
+        "07.2": N_("case 2: the same, on one network"),
+        "07.3": N_("case 3: a connection refused"),
+        "07.4": N_("case 4: a published port that does not answer"),
+        "07.5": N_("case 5: a published port, from another host"),
+        "07.6": N_("case 6: small files pass, large ones hang"),
+        "07.7": N_("case 7: an overlay across hosts"),
     },
 }
 
@@ -127,15 +129,15 @@ class Report:
         return sum(len(book) for book in EXERCISES.values())
 
     def __str__(self) -> str:
-        lines = [f"Exercises solved: {self.solved} of {self.total}"]
+        lines = [_("Exercises solved: {solved} of {total}").format(solved=self.solved, total=self.total)]
         for notebook, book in EXERCISES.items():
             marks = []
             for key, title in book.items():
                 entry = self.done.get(key, {})
                 mark = "x" if entry.get("ok") else ("~" if entry.get("tries") else " ")
-                marks.append(f"  [{mark}] {key} {title}")
+                marks.append(f"  [{mark}] {key} {_(title)}")
             lines += [notebook, *marks]
-        lines.append("([x] solved, [~] tried, [ ] not yet)")
+        lines.append(_("([x] solved, [~] tried, [ ] not yet)"))
         return "\n".join(lines)
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from . import firewall, hostview
 from .busy import progress as busy
 from .errors import CourseError
+from .i18n import _
 from .lab import Lab
 from .parallel import parallel
 from .topology import Snapshot, snapshot
@@ -77,7 +78,10 @@ class Reachability:
                     cells.append('<td style="background:#eee;text-align:center">-</td>')
                     continue
                 p = self[src, dst]
-                tip = html.escape(p.reason or f"{dst} resolves to {p.resolved} and answers")
+                tip = html.escape(
+                    p.reason
+                    or _("{dst} resolves to {address} and answers").format(dst=dst, address=p.resolved)
+                )
                 cells.append(
                     f'<td title="{tip}" style="background:{colours[p.code]};text-align:center;'
                     f'padding:4px 10px">{p.code}</td>'
@@ -133,28 +137,40 @@ def firewall_path(lab: Lab, src: str, dst: str) -> firewall.Trace:
     for name in (src, dst):
         box = next((c for c in snap.containers if c.name == name), None)
         if box is None:
-            raise CourseError(f"There is no container {name}.", "docker ps -a lists the containers.")
+            raise CourseError(
+                _("There is no container {name}.").format(name=name), _("docker ps -a lists the containers.")
+            )
         if box.state != "running":
-            raise CourseError(f"{name} is not running ({box.state}).", f"Start it: docker start {name}")
+            raise CourseError(
+                _("{name} is not running ({state}).").format(name=name, state=box.state),
+                _("Start it: docker start {name}").format(name=name),
+            )
     here, there = _bridge(snap, src), _bridge(snap, dst)
     if here is None or there is None:
         missing = src if here is None else dst
         raise CourseError(
-            f"{missing} is on no bridge network with an address.",
-            f"Trace a path between containers on bridges: docker inspect {missing} names its networks.",
+            _("{name} is on no bridge network with an address.").format(name=missing),
+            _("Trace a path between containers on bridges: docker inspect {name} names its networks.").format(
+                name=missing
+            ),
         )
     return hostview.forward_trace(here[0], there[0], here[1], there[1], lab.host)
 
 
-def _dropped_by(rules: firewall.Rules | None, snap: Snapshot, src: str, dst: str) -> str:
-    """Which of the engine host's rules drops a new ping from src's bridge to dst's (read, not assumed)."""
+def _dropped_by(rules: firewall.Rules | None, snap: Snapshot, src: str, dst: str, ip: str) -> str:
+    """Why a new ping from src's bridge to dst's, at ``ip``, got no answer: which of the engine host's
+    rules drops it (read, not assumed)."""
     there, here = _bridge(snap, dst), _bridge(snap, src)
     if rules is None or there is None or here is None:
-        return "dropped between the bridges"
+        return _("{ip} is on another bridge: dropped between the bridges").format(ip=ip)
     found = rules.trace(firewall.Packet(here[0], there[0], here[1], there[1]))
     if not found.dropped:
-        return "the engine host's rules let it through, yet it did not answer"
-    return f"dropped by the {found.backend} rule in {found.chain}"
+        return _(
+            "{ip} is on another bridge: the engine host's rules let it through, yet it did not answer"
+        ).format(ip=ip)
+    return _("{ip} is on another bridge: dropped by the {backend} rule in {chain}").format(
+        ip=ip, backend=found.backend, chain=found.chain
+    )
 
 
 def probe(lab: Lab, snap: Snapshot, src: str, dst: str, rules: firewall.Rules | None = None) -> Probe:
@@ -170,21 +186,20 @@ def probe(lab: Lab, snap: Snapshot, src: str, dst: str, rules: firewall.Rules | 
     reasons = []
     if resolved is None:
         if not shared:
-            where = "no network in common"
+            reasons.append(_("no DNS entry (no network in common)"))
         elif _nets_between(snap, src, dst) == {"bridge"}:
-            where = "the default bridge has no embedded DNS"
+            reasons.append(_("no DNS entry (the default bridge has no embedded DNS)"))
         else:
-            where = "the embedded DNS does not know it"
-        reasons.append(f"no DNS entry ({where})")
+            reasons.append(_("no DNS entry (the embedded DNS does not know it)"))
     if not by_ip:
         if ip is None:
-            reasons.append(f"{dst} has no IP address (on host or none, or not running)")
+            reasons.append(_("{dst} has no IP address (on host or none, or not running)").format(dst=dst))
         elif shared:
-            reasons.append(f"{ip} did not answer")
+            reasons.append(_("{ip} did not answer").format(ip=ip))
         else:
             if rules is None:
                 rules = _rules(lab)
-            reasons.append(f"{ip} is on another bridge: {_dropped_by(rules, snap, src, dst)}")
+            reasons.append(_dropped_by(rules, snap, src, dst, ip))
     return Probe(src, dst, resolved, by_name, by_ip, ip, "; ".join(reasons))
 
 
@@ -201,7 +216,7 @@ def reachability(lab: Lab, containers: list[str] | None = None) -> Reachability:
     pairs = [(s, d) for s in names for d in names if s != d]
     apart = any(not _best_ip(snap, s, d)[1] for s, d in pairs)
     rules = _rules(lab) if apart else None  # read once, for every pair across bridges
-    busy_line = f"probing {len(pairs)} pairs by name and by IP"
+    busy_line = _("probing {n} pairs by name and by IP").format(n=len(pairs))
     with busy(busy_line, len(pairs)) as shown, lab.muted(), lab.probing(snap):
 
         def one(pair: tuple[str, str]) -> Probe:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from . import commands
 from .exercises import solving
+from .i18n import _
 
 
 def solution(line: str, cell: str) -> None:
@@ -19,7 +20,7 @@ def solution(line: str, cell: str) -> None:
     from IPython import get_ipython
 
     if not solving():
-        print("This cell holds the solution. Expand it to read it; Run All does not run it for you.")
+        print(_("This cell holds the solution. Expand it to read it; Run All does not run it for you."))
         return
     from IPython.utils.capture import capture_output
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from . import adopted
 from .cleanup import by_id
 from .engines.client import client
+from .i18n import _
 from .lab import Lab
 from .names import LABEL
 from .table import align
@@ -122,7 +123,10 @@ class Snapshot:
         """The snapshot as aligned text: host, networks, then endpoints; sorted, so stable."""
         h = self.host
         # The hostname and kernel stay in ``host`` but out of the table: a compared output holds neither.
-        lines = [f"Docker host: Docker {h.engine_version}, swarm {h.swarm}", ""]
+        lines = [
+            _("Docker host: Docker {version}, swarm {swarm}").format(version=h.engine_version, swarm=h.swarm),
+            "",
+        ]
         lines += align(
             [("NETWORK", "DRIVER", "SCOPE", "SUBNET", "GATEWAY", "BRIDGE")]
             + [
@@ -297,13 +301,22 @@ class Diff:
         lines += [f"- network {n}" for n in self.removed_networks]
         lines += [f"+ container {c}" for c in self.added_containers]
         lines += [f"- container {c}" for c in self.removed_containers]
-        lines += [f"+ endpoint {e.container} on {e.network} ({e.ipv4})" for e in self.added_endpoints]
-        lines += [f"- endpoint {e.container} on {e.network} ({e.ipv4})" for e in self.removed_endpoints]
+        on = _("{sign} endpoint {container} on {network} ({ipv4})")
         lines += [
-            f"~ endpoint {a.container} on {a.network}: {a.ipv4} -> {b.ipv4}"
+            on.format(sign="+", container=e.container, network=e.network, ipv4=e.ipv4)
+            for e in self.added_endpoints
+        ]
+        lines += [
+            on.format(sign="-", container=e.container, network=e.network, ipv4=e.ipv4)
+            for e in self.removed_endpoints
+        ]
+        lines += [
+            _("~ endpoint {container} on {network}: {before} -> {after}").format(
+                container=a.container, network=a.network, before=a.ipv4, after=b.ipv4
+            )
             for a, b in self.changed_endpoints
         ]
-        return "\n".join(lines) or "no change"
+        return "\n".join(lines) or _("no change")
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         printer.text(str(self))

@@ -16,6 +16,7 @@ import docker
 from . import hostview
 from .engines.client import client
 from .errors import CourseError
+from .i18n import N_, _
 
 if TYPE_CHECKING:
     from .cluster import Cluster
@@ -67,15 +68,18 @@ def free_subnet(host: str | None = None) -> str:
     for candidate in UNDERLAY_RANGE.subnets(new_prefix=24):
         if not any(candidate.overlaps(t) for t in taken):
             return str(candidate)
-    raise CourseError(f"No free /24 left in {UNDERLAY_RANGE} for the underlay.", "Remove unused networks.")
+    raise CourseError(
+        _("No free /24 left in {range} for the underlay.").format(range=UNDERLAY_RANGE),
+        _("Remove unused networks."),
+    )
 
 
-# The ports the workshop lists, and how each is checked between two nodes.
+# The ports the workshop lists, and how each is checked between two nodes (purposes translated where shown).
 OVERLAY_PORTS = (
-    (2377, "tcp", "cluster management (managers only)"),
-    (7946, "tcp", "node-to-node communication (gossip)"),
-    (7946, "udp", "node-to-node communication (gossip)"),
-    (4789, "udp", "overlay network traffic (VXLAN)"),
+    (2377, "tcp", N_("cluster management (managers only)")),
+    (7946, "tcp", N_("node-to-node communication (gossip)")),
+    (7946, "udp", N_("node-to-node communication (gossip)")),
+    (4789, "udp", N_("overlay network traffic (VXLAN)")),
 )
 
 
@@ -92,7 +96,7 @@ class PortCheck:
 
     def __str__(self) -> str:
         state = "open" if self.ok else "CLOSED"
-        return f"{self.node} {self.port}/{self.proto:3} {state:6}  {self.purpose} ({self.how})"
+        return f"{self.node} {self.port}/{self.proto:3} {state:6}  {_(self.purpose)} ({self.how})"
 
 
 def check_ports(cluster: Cluster, src: str, dst: str) -> list[PortCheck]:
@@ -108,10 +112,10 @@ def check_ports(cluster: Cluster, src: str, dst: str) -> list[PortCheck]:
     for port, proto, purpose in OVERLAY_PORTS:
         if proto == "tcp":
             ok = cluster.exec(src, ["nc", "-w", "1", ip, str(port)]).exit_code == 0
-            how = f"nc from {src}"
+            how = _("nc from {node}").format(node=src)
         else:
             ok = f":{port} " in bound
-            how = f"socket bound on {dst}"
+            how = _("socket bound on {node}").format(node=dst)
         checks.append(PortCheck(dst, port, proto, purpose, ok, how))
     return checks
 

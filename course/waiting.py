@@ -10,6 +10,7 @@ import docker
 import requests
 
 from .errors import CourseError
+from .i18n import _
 
 # What may fail while we wait (an engine restarting, a name not yet known): retried, and remembered.
 _PASSING = (docker.errors.APIError, requests.exceptions.RequestException, CourseError)
@@ -41,23 +42,26 @@ def until(
         except retry as exc:
             last = exc
         if time.monotonic() > deadline:
-            seen = f" The last error was: {last}" if last else " It stayed false."
+            if last:
+                said = _("Waited {seconds} s for {what}, in vain. The last error was: {error}")
+            else:
+                said = _("Waited {seconds} s for {what}, in vain. It stayed false.")
             raise TimedOut(
-                f"Waited {timeout:.0f} s for {what}, in vain.{seen}",
-                "Look at the step before; if the machine is busy, run the cell again.",
+                said.format(seconds=f"{timeout:.0f}", what=what, error=last),
+                _("Look at the step before; if the machine is busy, run the cell again."),
             )
         time.sleep(every)
 
 
 def _describe(predicate: Callable[[], object]) -> str:
     """A lambda's own text (``on1.ping("c1", "c3")``), else the function's name."""
-    name = getattr(predicate, "__name__", "a condition")
+    name = getattr(predicate, "__name__", None) or _("a condition")
     if name != "<lambda>":
         return name
     try:
         source = inspect.getsource(predicate)
     except (OSError, TypeError):
-        return "a condition"
+        return _("a condition")
     body = source.split("lambda:", 1)[-1]
     depth, end = 0, len(body)
     for i, char in enumerate(body):  # up to the comma or parenthesis that ends the lambda

@@ -16,6 +16,7 @@ import requests
 
 from .diagram import draw
 from .errors import CourseError
+from .i18n import _
 from .lab import ExecResult, Lab
 from .names import check_name
 from .reachability import reachability
@@ -55,7 +56,8 @@ def run_command(lab: Lab, container: str, command: str, argument: str = "") -> E
     """Run one of the console's safe commands: ``docker exec CONTAINER <command> [ARGUMENT]``."""
     if command not in COMMANDS:
         raise CourseError(
-            f"{command!r} is not one of the console's commands.", f"Pick one of: {', '.join(COMMANDS)}."
+            _("{command} is not one of the console's commands.").format(command=repr(command)),
+            _("Pick one of: {commands}.").format(commands=", ".join(COMMANDS)),
         )
     argv, takes = COMMANDS[command]
     if takes:
@@ -76,16 +78,18 @@ class LiveTopology(View):
         self.out = w.Output()
         self.status = w.Label()
         self.auto = w.ToggleButton(
-            description=f"Auto-refresh every {every:g} s", value=False, layout=w.Layout(width="auto")
+            description=_("Auto-refresh every {seconds} s").format(seconds=f"{every:g}"),
+            value=False,
+            layout=w.Layout(width="auto"),
         )
-        button = w.Button(description="Refresh", icon="refresh")
+        button = w.Button(description=_("Refresh"), icon="refresh")
         super().__init__([w.HBox([button, self.auto]), self.status, self.out])
         self._lock = threading.Lock()  # one redraw at a time: the button and the worker share _last
         self._halt = threading.Event()
         self._worker: threading.Thread | None = None
         self._last = snapshot(lab)
         self.plain = self._last.table()
-        button.on_click(lambda _: self.refresh())
+        button.on_click(lambda _button: self.refresh())
         self.auto.observe(lambda change: self.start() if change["new"] else self.stop(), "value")
         self.refresh()
 
@@ -124,7 +128,7 @@ class LiveTopology(View):
             try:
                 self.refresh()
             except (CourseError, docker.errors.DockerException, requests.exceptions.RequestException) as exc:
-                self.status.value = f"Auto-refresh stopped: {exc}"
+                self.status.value = _("Auto-refresh stopped: {error}").format(error=exc)
                 self._halt.set()
                 self.auto.value = False
                 return
@@ -141,10 +145,10 @@ def topology(lab: Lab, every: float = 2.0) -> LiveTopology:
 def matrix(lab: Lab) -> View:
     """The reachability matrix with a button to probe again (every pair, in parallel)."""
     out = w.Output()
-    again = w.Button(description="Probe again", icon="refresh")
+    again = w.Button(description=_("Probe again"), icon="refresh")
     view = View([again, out])
 
-    def probe(_=None) -> None:
+    def probe(_button=None) -> None:
         result = reachability(lab)
         view.plain = result.table()
         _show(out, result)
@@ -157,15 +161,17 @@ def matrix(lab: Lab) -> View:
 def console(lab: Lab) -> View:
     """Pick a container and a safe command, see its output. Arguments are validated names."""
     names = lab.containers()
-    who = w.Dropdown(options=names, description="container")
-    what = w.Dropdown(options=list(COMMANDS), description="command")
-    arg = w.Combobox(options=names, placeholder="container name", description="argument")
-    go = w.Button(description="Run", button_style="primary")
+    who = w.Dropdown(options=names, description=_("container"))
+    what = w.Dropdown(options=list(COMMANDS), description=_("command"))
+    arg = w.Combobox(options=names, placeholder=_("container name"), description=_("argument"))
+    go = w.Button(description=_("Run"), button_style="primary")
     out = w.Output()
     view = View([w.HBox([who, what]), w.HBox([arg, go]), out])
-    view.plain = f"console for lab {lab.name}: containers {', '.join(names)}; commands {', '.join(COMMANDS)}"
+    view.plain = _("console for lab {lab}: containers {containers}; commands {commands}").format(
+        lab=lab.name, containers=", ".join(names), commands=", ".join(COMMANDS)
+    )
 
-    def run(_=None) -> None:
+    def run(_button=None) -> None:
         # append_stdout sets the widget's state directly, so this works with or without a frontend
         out.outputs = ()
         argv, takes = COMMANDS[what.value]
@@ -177,7 +183,8 @@ def console(lab: Lab) -> View:
         except CourseError as exc:
             out.append_stdout(f"{exc}\n")
             return
-        out.append_stdout(f"{result.output.rstrip() or '(no output)'}\n(exit code {result.exit_code})\n")
+        shown = result.output.rstrip() or _("(no output)")
+        out.append_stdout(_("{output}\n(exit code {code})\n").format(output=shown, code=result.exit_code))
 
     go.on_click(run)
     return view
@@ -185,13 +192,13 @@ def console(lab: Lab) -> View:
 
 def controls(lab: Lab, live: LiveTopology | None = None) -> View:
     """Connect or disconnect a lab container and network; refreshes ``live`` (a topology view)."""
-    who = w.Dropdown(options=lab.containers(), description="container")
-    net = w.Dropdown(options=lab.networks(), description="network")
+    who = w.Dropdown(options=lab.containers(), description=_("container"))
+    net = w.Dropdown(options=lab.networks(), description=_("network"))
     connect = w.Button(description="network connect", button_style="success")
     disconnect = w.Button(description="network disconnect", button_style="warning")
     status = w.HTML()
     view = View([w.HBox([who, net]), w.HBox([connect, disconnect]), status])
-    view.plain = f"connect/disconnect for lab {lab.name}"
+    view.plain = _("connect/disconnect for lab {lab}").format(lab=lab.name)
 
     def act(verb: str) -> None:
         before = len(lab.history)
@@ -202,12 +209,16 @@ def controls(lab: Lab, live: LiveTopology | None = None) -> View:
             status.value = f"<b>{html.escape(str(exc))}</b>"
             return
         if len(lab.history) == before:
-            status.value = html.escape(f"Nothing to do: {who.value} is already {verb}ed.")
-        else:
-            status.value = f"<code>{html.escape(lab.last or '')}</code> done."  # the exact command
+            if verb == "connect":
+                said = _("Nothing to do: {container} is already connected.")
+            else:
+                said = _("Nothing to do: {container} is already disconnected.")
+            status.value = html.escape(said.format(container=who.value))
+        else:  # the exact command
+            status.value = _("{command} done.").format(command=f"<code>{html.escape(lab.last or '')}</code>")
         if live is not None:
             live.refresh()
 
-    connect.on_click(lambda _: act("connect"))
-    disconnect.on_click(lambda _: act("disconnect"))
+    connect.on_click(lambda _button: act("connect"))
+    disconnect.on_click(lambda _button: act("disconnect"))
     return view

@@ -176,11 +176,17 @@ def test_with_own_passwords_each_sets_theirs_at_first_login_and_no_other_opens_i
     first_use = pytest.importorskip("firstuseauthenticator")
     from course.classroom import hub
 
-    c = traitlets.Config()
+    c, korean = traitlets.Config(), traitlets.Config()
     try:
         hub.configure(c, ["t-cat"], None, state=tmp_path, own_passwords=True)
+        hub.configure(korean, ["t-cat"], None, state=tmp_path, own_passwords=True, language="ko")
     finally:
         hub.remove_hub_network()
+    # the room's language: where a learner starts, and JupyterLab's settings (its menus' language)
+    assert c.Spawner.default_url == "/lab/tree/00_setup.ipynb"
+    assert korean.Spawner.default_url == "/lab/tree/ko/00_setup.ipynb"
+    assert c.Spawner.args == [f"--LabApp.app_settings_dir={hub.LAB_SETTINGS}/en"]
+    assert korean.Spawner.args == [f"--LabApp.app_settings_dir={hub.LAB_SETTINGS}/ko"]
     assert c.JupyterHub.authenticator_class == "firstuseauthenticator"
     assert "user_password" not in c.SharedPasswordAuthenticator  # nothing shared
     assert c.Authenticator.admin_users == {hub.INSTRUCTOR} and hub.INSTRUCTOR in c.Authenticator.allowed_users

@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FOUNDATIONS = {"errors", "waiting", "process", "table", "names", "parallel"}
+FOUNDATIONS = {"errors", "i18n", "waiting", "process", "table", "names", "parallel"}
 DISPLAY_LIBRARIES = {"ipywidgets", "pyvis"}
 DISPLAY_MODULES = {"course.widgets", "course.diagram"}
 COMMAND = "course.cli"

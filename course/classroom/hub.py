@@ -25,9 +25,10 @@ from traitlets import Unicode
 from .. import process
 from ..engines.client import address, client
 from ..errors import CourseError, engine_call
+from ..i18n import _
 from . import instructor as room
 from .learner_engine import CLASSROOM_LABEL, HOME, SERVER_LIMITS, LearnerEngine, check_learner, free_subnet
-from .learner_image import LEARNER_IMAGE, build_learner_image
+from .learner_image import LAB_SETTINGS, LEARNER_IMAGE, build_learner_image
 
 STATE = Path("/var/lib/dockernet-course/hub")
 PROXY = (
@@ -83,11 +84,11 @@ def ensure_proxy() -> Path:
     """JupyterHub's proxy (configurable-http-proxy), from the npm registry into ``build/hub``."""
     if not PROXY.exists():
         if shutil.which("npm") is None:
-            raise CourseError("The hub's proxy needs Node.js and npm.", "apt-get install npm")
+            raise CourseError(_("The hub's proxy needs Node.js and npm."), "apt-get install npm")
         process.run(
             ["npm", "install", "--silent", "--prefix", str(PROXY.parents[2]), "configurable-http-proxy@5"],
             "npm install configurable-http-proxy",
-            "Check that npm reaches its registry (npm ping), then run course classroom hub again.",
+            _("Check that npm reaches its registry (npm ping), then run course classroom hub again."),
         )
     return PROXY
 
@@ -109,7 +110,7 @@ def hub_address() -> str:
     server reaches, only from containers on this host, and that no network a learner makes in their own
     engine can hide (it is outside Docker's default address pools, as the learners' networks are)."""
     engine = client()
-    with engine_call(f"create the network {HUB_NETWORK}"):
+    with engine_call(_("create the network {network}").format(network=HUB_NETWORK)):
         found = [n for n in engine.networks.list(names=[HUB_NETWORK]) if n.name == HUB_NETWORK]
         if not found:
             ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=free_subnet(engine))])
@@ -117,8 +118,10 @@ def hub_address() -> str:
         net = engine.networks.get(found[0].id)
     if (net.attrs.get("Labels") or {}).get(HUB_LABEL) != "api":
         raise CourseError(
-            f"The network {HUB_NETWORK} exists and is not this classroom's.",
-            f"Remove it yourself if it is yours to remove (docker network rm {HUB_NETWORK}).",
+            _("The network {network} exists and is not this classroom's.").format(network=HUB_NETWORK),
+            _("Remove it yourself if it is yours to remove (docker network rm {network}).").format(
+                network=HUB_NETWORK
+            ),
         )
     return net.attrs["IPAM"]["Config"][0]["Gateway"]
 
@@ -127,7 +130,7 @@ def remove_hub_network() -> bool:
     """``docker network rm classroom-hub`` once the hub has stopped, unless a learner's server still runs
     (it would lose the hub's address). Whether it was removed."""
     engine = client()
-    with engine_call(f"remove the network {HUB_NETWORK}"):
+    with engine_call(_("remove the network {network}").format(network=HUB_NETWORK)):
         running = engine.containers.list(filters={"label": CLASSROOM_LABEL})
         if any(box.name.endswith("-server") for box in running):
             return False
@@ -137,11 +140,13 @@ def remove_hub_network() -> bool:
 
 
 INSTRUCTOR = "instructor"  # the admin who sees the room's page, /services/room/
+# where a learner's server starts, by the room's language (the notebooks are the home's, Korean in ko/)
+FIRST_NOTEBOOK = {"en": "00_setup.ipynb", "ko": "ko/00_setup.ipynb"}
 
 
 def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port: int = 8000,
               api_token: str | None = None, admin_password: str | None = None,
-              state: Path = STATE, own_passwords: bool = False) -> None:  # fmt: skip
+              state: Path = STATE, own_passwords: bool = False, language: str = "en") -> None:  # fmt: skip
     """Fill JupyterHub's config object ``c`` for a classroom of ``learners`` sharing ``password``; with
     ``admin_password`` (32 characters or more), ``instructor`` logs in with it and sees the room's page.
 
@@ -182,6 +187,10 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
     c.DockerSpawner.mem_limit = SERVER_LIMITS["mem_limit"]
     c.DockerSpawner.cpu_limit = SERVER_LIMITS["nano_cpus"] / 1e9
     c.DockerSpawner.extra_host_config = {"pids_limit": SERVER_LIMITS["pids_limit"]}
+    # the room's language: Korean opens ko/00_setup.ipynb, with JupyterLab's menus in Korean (the image
+    # holds JupyterLab's settings for each language, made by course.jupyterlab.settings_dir)
+    c.Spawner.args = [f"--LabApp.app_settings_dir={LAB_SETTINGS}/{language}"]
+    c.Spawner.default_url = f"/lab/tree/{FIRST_NOTEBOOK[language]}"
     c.Spawner.start_timeout = 180
     c.Spawner.http_timeout = 120
     services = [{
@@ -217,12 +226,12 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
 
 
 def config_source(learners: list[str], password: str | None, ip: str, port: int, admin_password: str,
-                  own_passwords: bool = False) -> str:  # fmt: skip
+                  own_passwords: bool = False, language: str = "en") -> str:  # fmt: skip
     """The ``jupyterhub_config.py`` ``run()`` writes: it imports this module and calls ``configure()``."""
     return (
         "from course.classroom import hub\n"
         f"hub.configure(c, {learners!r}, {password!r}, {ip!r}, {port}, admin_password={admin_password!r}, "
-        f"own_passwords={own_passwords!r})\n"
+        f"own_passwords={own_passwords!r}, language={language!r})\n"
     )
 
 
@@ -251,32 +260,48 @@ def _admin_password() -> str:
 
 
 def run(learners: list[str], password: str | None, ip: str = "127.0.0.1", port: int = 8000,
-        own_passwords: bool = False) -> int:  # fmt: skip
+        own_passwords: bool = False, language: str = "en") -> int:  # fmt: skip
     """Build what the hub needs and run it in the foreground (``course classroom hub``): Ctrl-C stops it.
     With ``own_passwords`` there is no workshop password: each sets their own at first login."""
     if not learners or (not own_passwords and (not password or len(password) < 8)):
         raise CourseError(
-            "The hub needs the learners' names and a workshop password of 8 characters or more.",
-            "Set it in COURSE_CLASSROOM_PASSWORD, or name a file with --password-file, or type it when "
-            "course classroom hub ann bob asks.",
+            _("The hub needs the learners' names and a workshop password of 8 characters or more."),
+            _(
+                "Set it in COURSE_CLASSROOM_PASSWORD, or name a file with --password-file, or type it when "
+                "course classroom hub ann bob asks."
+            ),
         )
     for name in learners:
         check_learner(name)
-    print(f"Building {build_learner_image()} and the proxy ...", flush=True)
+    print(_("Building {image} and the proxy ...").format(image=build_learner_image()), flush=True)
     ensure_proxy()
     admin = _admin_password()
-    source = config_source(learners, password, ip, port, admin, own_passwords)
+    source = config_source(learners, password, ip, port, admin, own_passwords, language)
     config = write_config(STATE / "jupyterhub_config.py", source)
     site, names = f"http://{ip}:{port}/", ", ".join(learners)
     room_url = f"{site}services/{room.NAME}/"
     if own_passwords:
-        print(f"The hub serves {site}: {names} each set a password at their first login.")
-        print(f"Log in as {INSTRUCTOR} first, before the room does, to set yours; the room is at {room_url}.")
-    else:
-        print(f"The hub serves {site} (log in as {names} with the workshop password).")
         print(
-            f"The instructor logs in as {INSTRUCTOR} with the password in {STATE / 'instructor-password'} "
-            f"(readable by root only), and sees the room at {room_url}."
+            _("The hub serves {site}: {names} each set a password at their first login.").format(
+                site=site, names=names
+            )
+        )
+        print(
+            _(
+                "Log in as {instructor} first, before the room does, to set yours; the room is at {room}."
+            ).format(instructor=INSTRUCTOR, room=room_url)
+        )
+    else:
+        print(
+            _("The hub serves {site} (log in as {names} with the workshop password).").format(
+                site=site, names=names
+            )
+        )
+        print(
+            _(
+                "The instructor logs in as {instructor} with the password in {path} "
+                "(readable by root only), and sees the room at {room}."
+            ).format(instructor=INSTRUCTOR, path=STATE / "instructor-password", room=room_url)
         )
     command = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)]
     jupyterhub = subprocess.Popen(command, cwd=STATE)

@@ -25,6 +25,7 @@ from jupyterhub.utils import url_path_join
 from tornado import ioloop, web
 
 from ..errors import CourseError
+from ..i18n import N_, _
 from .learner_engine import LearnerEngine, check_learner, progress_rows
 
 NAME = "room"  # /services/room/
@@ -46,11 +47,13 @@ def hub_users() -> dict[str, dict]:
 
 def _ago(stamp: str | None) -> str:
     if not stamp:
-        return "never"
+        return _("never")
     seconds = (datetime.now(UTC) - datetime.fromisoformat(stamp.replace("Z", "+00:00"))).total_seconds()
     if seconds < 90:
-        return f"{max(seconds, 0):.0f} s ago"
-    return f"{seconds / 60:.0f} min ago" if seconds < 5400 else f"{seconds / 3600:.1f} h ago"
+        return _("{n} s ago").format(n=f"{max(seconds, 0):.0f}")
+    if seconds < 5400:
+        return _("{n} min ago").format(n=f"{seconds / 60:.0f}")
+    return _("{n} h ago").format(n=f"{seconds / 3600:.1f}")
 
 
 def rows(learners: list[str]) -> list[dict]:
@@ -75,10 +78,18 @@ def rows(learners: list[str]) -> list[dict]:
     return found
 
 
+def _confirm(name: str) -> str:
+    """The reset button's question, for a JavaScript string in single quotes (``name`` is escaped)."""
+    asked = _("Empty {name}'s engine: every container, network and volume in it? Their notebooks stay.")
+    return asked.format(name=name).replace("'", "&#39;").replace('"', "&quot;")
+
+
 def page(found: list[dict], xsrf: str, prefix: str, hub_prefix: str, said: str = "") -> str:
     """The page's HTML: a table, a reset form per learner (with a confirmation), a link to each server."""
     books = list(found[0]["notebooks"]) if found else []
-    head = "".join(f"<th>{html.escape(b)}</th>" for b in ["learner", "server", "engine", *books])
+    head = "".join(f"<th>{html.escape(b)}</th>" for b in [_("learner"), _("server"), _("engine"), *books])
+    shown = (N_("open server"), N_("reset engine"), N_("The room"), N_("solved"), N_("last active"))
+    words = {w: html.escape(_(w)) for w in shown}
     body = []
     for row in found:
         name = html.escape(row["learner"])
@@ -89,25 +100,28 @@ def page(found: list[dict], xsrf: str, prefix: str, hub_prefix: str, said: str =
             *(f"<td class='book'>{row['notebooks'][b]}</td>" for b in books),
             f"<td class='solved'>{row['solved']}</td>",
             f"<td class='active'>{row['active']}</td>",
-            f"<td><a href='{hub_prefix}user/{name}/lab' target='_blank'>open server</a></td>",
+            f"<td><a href='{hub_prefix}user/{name}/lab' target='_blank'>{words['open server']}</a></td>",
             f"<td><form method='post' action='{prefix}reset/{name}' onsubmit=\"return confirm("
-            f"'Empty {name}&#39;s engine: every container, network and volume in it? Their notebooks "
-            f"stay.')\">{xsrf}<button type='submit'>reset engine</button></form></td>",
+            f"'{_confirm(name)}')\">{xsrf}<button type='submit'>{words['reset engine']}</button></form></td>",
         ]
         body.append(f"<tr id='learner-{name}'>{''.join(cells)}</tr>")
+    about = _(
+        "Every learner: their server and engine, exercises solved per notebook, last seen. This page reloads "
+        "itself every {seconds} s."
+    ).format(seconds=REFRESH)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="{REFRESH}">
-<title>The room</title>
+<title>{words["The room"]}</title>
 <style>
 body {{ font-family: sans-serif; margin: 2em; }} table {{ border-collapse: collapse; }}
 th, td {{ border-bottom: 1px solid #ccc; padding: .3em .8em; text-align: left; }}
 .ready, .running {{ color: #1a7f37; }} .stopped, .exited, .none {{ color: #888; }} .said {{ color: #0550ae; }}
 </style></head>
-<body><h1>The room</h1>
-<p>Every learner: their server and engine, exercises solved per notebook, last seen. This page reloads
-itself every {REFRESH} s.</p>
+<body><h1>{words["The room"]}</h1>
+<p>{html.escape(about)}</p>
 <p class="said">{html.escape(said)}</p>
-<table><thead><tr>{head}<th>solved</th><th>last active</th><th></th><th></th></tr></thead>
+<table><thead><tr>{head}<th>{words["solved"]}</th><th>{words["last active"]}</th><th></th><th></th>
+</tr></thead>
 <tbody>{"".join(body)}</tbody></table></body></html>"""
 
 
@@ -141,7 +155,9 @@ class Reset(HubOAuthenticated, web.RequestHandler):
             raise web.HTTPError(404, f"No learner {name!r} in this room.")
         try:
             removed = await asyncio.to_thread(LearnerEngine(check_learner(name)).reset)
-            said = f"{name}: {str(removed).rstrip('.')}; their notebooks are kept."
+            said = _("{learner}: {removed}; their notebooks are kept.").format(
+                learner=name, removed=str(removed).rstrip(".")
+            )
         except CourseError as error:
             said = f"{name}: {error.what} {error.fix}"
         self.set_signed_cookie(SAID, said, path=prefix, httponly=True)

@@ -43,6 +43,7 @@ from ..engines.dind import start_engine_container
 from ..engines.images import LAB_IMAGE, build_lab_image
 from ..engines.node_image import build_node_image
 from ..errors import CourseError, engine_call
+from ..i18n import _
 from ..table import align
 from ..underlay import in_free_subnet
 from ..waiting import TimedOut, until
@@ -70,11 +71,14 @@ def check_learner(name: str) -> str:
     """A learner name: lower-case letters, digits and dashes, starting with a letter (it names containers)."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise CourseError(
-            f"{name!r} is not a usable learner name.",
-            "Use lower-case letters, digits and dashes, starting with a letter, e.g. ann or learner-07.",
+            _("{name} is not a usable learner name.").format(name=repr(name)),
+            _("Use lower-case letters, digits and dashes, starting with a letter, e.g. ann or learner-07."),
         )
     if name in RESERVED:
-        raise CourseError(f"{name!r} is the classroom's own name here.", "Give that learner another name.")
+        raise CourseError(
+            _("{name} is the classroom's own name here.").format(name=repr(name)),
+            _("Give that learner another name."),
+        )
     return name
 
 
@@ -92,7 +96,7 @@ class LearnerEngine:
     # --- the host's side ----------------------------------------------------------
 
     def container(self) -> Container | None:
-        with engine_call(f"look up {self.container_name}"):
+        with engine_call(_("look up {container}").format(container=self.container_name)):
             found = self.host.containers.list(all=True, filters={"name": f"^{self.container_name}$"})
         return found[0] if found else None
 
@@ -104,17 +108,22 @@ class LearnerEngine:
         box = self.container()
         if box is not None and box.labels.get(CLASSROOM_LABEL) != self.learner:
             raise CourseError(
-                f"{self.container_name} exists and is not this classroom's.", "Pick another name."
+                _("{container} exists and is not this classroom's.").format(container=self.container_name),
+                _("Pick another name."),
             )
         if box is None:
             for volume in self.volumes.values():
-                with engine_call(f"create volume {volume}"):
+                with engine_call(_("create volume {volume}").format(volume=volume)):
                     made = self.host.volumes.create(volume, labels=self.labels)  # an existing one comes back
                 if (made.attrs.get("Labels") or {}).get(CLASSROOM_LABEL) != self.learner:
                     raise CourseError(
-                        f"The volume {volume} exists and is not this classroom's, so it is not reused.",
-                        f"Remove it yourself if it is yours to remove (docker volume rm {volume}), or pick "
-                        "another learner name.",
+                        _(
+                            "The volume {volume} exists and is not this classroom's, so it is not reused."
+                        ).format(volume=volume),
+                        _(
+                            "Remove it yourself if it is yours to remove (docker volume rm {volume}), or "
+                            "pick another learner name."
+                        ).format(volume=volume),
                     )
             self._own_network()
             argv = ["dockerd", "-H", DOCKER_HOST, "--group", str(LEARNER_UID), *LOOKUPS]
@@ -122,7 +131,7 @@ class LearnerEngine:
                 self.host,
                 build_node_image(),
                 argv,
-                f"{self.learner}'s engine",
+                _("{learner}'s engine").format(learner=self.learner),
                 volumes={
                     self.volumes["docker"]: {"bind": "/var/lib/docker", "mode": "rw"},
                     self.volumes["socket"]: {"bind": SOCKET_DIR, "mode": "rw"},
@@ -138,12 +147,16 @@ class LearnerEngine:
         self._own_home()  # every start: a home from before (root's) becomes the learner's too
         try:
             until(lambda: self.docker("version", "--format", "{{.Server.Version}}")[0] == 0, timeout, 0.3,
-                  f"{self.learner}'s engine to answer")  # fmt: skip
+                  _("{learner}'s engine to answer").format(learner=self.learner))  # fmt: skip
         except TimedOut:
             raise CourseError(
-                f"{self.learner}'s engine did not answer in {timeout:.0f} s.",
-                f"Its log says why (docker logs {self.container_name}); then run course classroom start "
-                f"{self.learner} again.",
+                _("{learner}'s engine did not answer in {seconds} s.").format(
+                    learner=self.learner, seconds=f"{timeout:.0f}"
+                ),
+                _(
+                    "Its log says why (docker logs {container}); then run course classroom start {learner} "
+                    "again."
+                ).format(container=self.container_name, learner=self.learner),
             ) from None
         return self
 
@@ -151,7 +164,7 @@ class LearnerEngine:
         """``docker network create classroom-ann``: the engine's (and so the server's) network. Between
         two learners' networks the host's firewall drops everything, as between any two bridges; only
         the host itself (the hub's proxy) reaches a learner's server."""
-        with engine_call(f"create network {self.network}"), _PICKING:
+        with engine_call(_("create network {network}").format(network=self.network)), _PICKING:
             found = self.host.networks.list(names=[self.network])
             mine = [n for n in found if n.name == self.network]
             if not mine:  # learners who log in at the same moment: another process may take a /24 first
@@ -164,9 +177,13 @@ class LearnerEngine:
                 return
         if (mine[0].attrs.get("Labels") or {}).get(CLASSROOM_LABEL) != self.learner:
             raise CourseError(
-                f"The network {self.network} exists and is not this classroom's, so it is not reused.",
-                f"Remove it yourself if it is yours to remove (docker network rm {self.network}), or pick "
-                "another learner name.",
+                _("The network {network} exists and is not this classroom's, so it is not reused.").format(
+                    network=self.network
+                ),
+                _(
+                    "Remove it yourself if it is yours to remove (docker network rm {network}), or pick "
+                    "another learner name."
+                ).format(network=self.network),
             )
 
     def _own_home(self) -> None:
@@ -175,7 +192,7 @@ class LearnerEngine:
         server that ran as root before."""
         volume = {self.volumes["home"]: {"bind": HOME, "mode": "rw"}}
         owner = f"{LEARNER_UID}:{LEARNER_UID}"
-        with engine_call(f"give {self.volumes['home']} to the learner's user"):
+        with engine_call(_("give {volume} to the learner's user").format(volume=self.volumes["home"])):
             image, argv = build_lab_image().id, ["chown", "-R", owner, HOME]
             self.host.containers.run(image, argv, volumes=volume, remove=True, network_mode="none")
 
@@ -184,7 +201,8 @@ class LearnerEngine:
         box = self.container()
         if box is None:
             raise CourseError(
-                f"{self.learner}'s engine is not running.", f"course classroom start {self.learner}"
+                _("{learner}'s engine is not running.").format(learner=self.learner),
+                f"course classroom start {self.learner}",
             )
         return box.attrs["NetworkSettings"]["Networks"][self.network]["IPAddress"]
 
@@ -209,13 +227,15 @@ class LearnerEngine:
         box = self.container()
         if box is None or box.status != "running":
             return False
-        with engine_call(f"stop {self.container_name}"):
+        with engine_call(_("stop {container}").format(container=self.container_name)):
             box.stop(timeout=timeout)
         return True
 
     def remove(self) -> None:
         """Remove the engine container and every volume of this learner, notebooks included."""
-        with engine_call(f"remove {self.learner}'s classroom containers and volumes"):
+        with engine_call(
+            _("remove {learner}'s classroom containers and volumes").format(learner=self.learner)
+        ):
             for box in self.host.containers.list(
                 all=True, filters={"label": f"{CLASSROOM_LABEL}={self.learner}"}
             ):
@@ -232,9 +252,14 @@ class LearnerEngine:
         box = self.container()
         if box is None or box.status != "running":
             raise CourseError(
-                f"{self.learner}'s engine is not running.", f"course classroom start {self.learner}"
+                _("{learner}'s engine is not running.").format(learner=self.learner),
+                f"course classroom start {self.learner}",
             )
-        with engine_call(f"run docker {' '.join(argv)} in {self.learner}'s engine"):
+        with engine_call(
+            _("run docker {arguments} in {learner}'s engine").format(
+                arguments=" ".join(argv), learner=self.learner
+            )
+        ):
             code, out = box.exec_run(["docker", "-H", DOCKER_HOST, *argv])
         return code, out.decode(errors="replace")
 
@@ -260,9 +285,13 @@ class LearnerEngine:
         box.exec_run(["rm", "-f", "/tmp/image.tar"])
         if code != 0:
             raise CourseError(
-                f"Could not load {image} into {self.learner}'s engine: {out.strip()}.",
-                f"Check that it answers and has disk space (docker logs {self.container_name}), "
-                f"then run course classroom start {self.learner} again.",
+                _("Could not load {image} into {learner}'s engine: {output}.").format(
+                    image=image, learner=self.learner, output=out.strip()
+                ),
+                _(
+                    "Check that it answers and has disk space (docker logs {container}), "
+                    "then run course classroom start {learner} again."
+                ).format(container=self.container_name, learner=self.learner),
             )
 
     def reset(self) -> Removed:
@@ -286,9 +315,13 @@ class LearnerEngine:
                 code, out = self.docker(*removers[kind], *names)
                 if code != 0:
                     raise CourseError(
-                        f"Could not remove {kind} in {self.learner}'s engine: {out.strip()}.",
-                        f"Run course classroom reset {self.learner} again; if it fails the same way, "
-                        f"course classroom remove {self.learner} removes the whole engine (notebooks too).",
+                        _("Could not remove {kind} in {learner}'s engine: {output}.").format(
+                            kind=kind, learner=self.learner, output=out.strip()
+                        ),
+                        _(
+                            "Run course classroom reset {learner} again; if it fails the same way, "
+                            "course classroom remove {learner} removes the whole engine (notebooks too)."
+                        ).format(learner=self.learner),
                     )
             removed[kind] = names
         return Removed(*(tuple(removed[kind]) for kind in ("containers", "networks", "volumes")))
@@ -299,7 +332,7 @@ class LearnerEngine:
         course/lab cat /home/learner/.local/state/dockernet-course/progress.json``."""
         where = progress.default_path(Path(HOME))
         volume = {self.volumes["home"]: {"bind": HOME, "mode": "ro"}}
-        with engine_call(f"read {self.learner}'s progress"):
+        with engine_call(_("read {learner}'s progress").format(learner=self.learner)):
             # never make the volume by reading it: one made here would lack the label, and their engine's
             # start would refuse it; a learner who never logged in has solved nothing
             found = self.host.volumes.list(filters={"name": f"^{self.volumes['home']}$"})
@@ -335,7 +368,9 @@ def free_subnet(host: docker.DockerClient) -> str:
     for candidate in LEARNER_RANGE.subnets(new_prefix=24):
         if not any(candidate.overlaps(t) for t in taken):
             return str(candidate)
-    raise CourseError(f"No free /24 left in {LEARNER_RANGE}.", "course classroom remove LEARNER...")
+    raise CourseError(
+        _("No free /24 left in {range}.").format(range=LEARNER_RANGE), "course classroom remove LEARNER..."
+    )
 
 
 def class_progress(names: list[str], host: str | None = None) -> str:

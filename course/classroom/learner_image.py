@@ -26,9 +26,13 @@ from ..engines.client import client
 from ..engines.images import IMAGE_LABEL, import_rootfs
 from ..engines.releases import debian_uri
 from ..errors import CourseError
+from ..i18n import _
 from .learner_engine import HOME, LEARNER_UID
 
 LEARNER_IMAGE = "course/learner:latest"
+# the image's venv, and in it JupyterLab's settings for each language of the course (course.jupyterlab)
+VENV = "/opt/course/venv"
+LAB_SETTINGS = f"{VENV}/share/jupyter/lab/course-settings"
 ROOT = Path(__file__).resolve().parents[2]
 # The lock `make` installs from (`make lock` refreshes it); the image's packages follow it too.
 CONSTRAINTS = ROOT / "constraints.txt"
@@ -51,7 +55,8 @@ def _inputs() -> str:
             ROOT / "pyproject.toml",
             CONSTRAINTS,
             *(ROOT / "course").rglob("*.py"),
-            *(ROOT / "notebooks").glob("*"),
+            *(ROOT / "course" / "locale").rglob("*.po"),
+            *(ROOT / "notebooks").rglob("*"),
         ]
     )
     files = [f for f in files if f.is_file()] + [_docker_cli()]
@@ -64,9 +69,11 @@ def _inputs() -> str:
 def _run(argv: list[str], what: str) -> None:
     process.run(
         argv,
-        f"Building the learner image: {what}",
-        "Fix what it says below (for pip: the network or the package index), then run course classroom "
-        "hub again.",
+        _("Building the learner image: {step}").format(step=what),
+        _(
+            "Fix what it says below (for pip: the network or the package index), then run course classroom "
+            "hub again."
+        ),
         tail=1500,
     )
 
@@ -90,7 +97,7 @@ def _install(rootfs: Path) -> None:
     machine's pip settings: its index, proxy and certificates), installed in a chroot with no network."""
     wheels = rootfs / "opt" / "course" / "wheels"
     shutil.rmtree(wheels, ignore_errors=True)
-    venv = "/opt/course/venv"
+    venv = VENV
     chroot = ["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "chroot", str(rootfs)]
     if not (rootfs / venv.lstrip("/") / "bin" / "pip").exists():
         _run([*chroot, "python3", "-m", "venv", venv], "python3 -m venv")
@@ -121,6 +128,8 @@ def _install(rootfs: Path) -> None:
     # the same version number with changed code: put this checkout's course in, whatever was there
     again = ["--force-reinstall", "--no-deps", f"/opt/course/wheels/{course_wheel.name}"]
     _run([*chroot, f"{venv}/bin/pip", "install", *offline, *again], "pip install (the course)")
+    languages = "from course.jupyterlab import settings_dir; [settings_dir(lang) for lang in ('en', 'ko')]"
+    _run([*chroot, f"{venv}/bin/python", "-c", languages], "JupyterLab's settings for each language")
     shutil.rmtree(wheels)
 
 
@@ -143,8 +152,8 @@ def _docker_cli() -> Path:
     found = shutil.which("docker")
     if found is None:
         raise CourseError(
-            "The learner image needs the docker CLI, and this machine has none on its PATH.",
-            "Install it (apt-get install docker.io), or start an engine with course engine start.",
+            _("The learner image needs the docker CLI, and this machine has none on its PATH."),
+            _("Install it (apt-get install docker.io), or start an engine with course engine start."),
         )
     return Path(found).resolve()
 

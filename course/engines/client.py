@@ -14,6 +14,7 @@ import docker
 import requests
 
 from ..errors import EngineUnreachable, SocketPermissionDenied
+from ..i18n import _
 from .certs import tls_cli_flags
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
@@ -63,10 +64,12 @@ def translate(exc: BaseException, where: str | None = None) -> Exception:
 def start_hint(where: str) -> str:
     """How to start the engine at ``where``: by hand, with Docker Desktop, or ``course engine start``."""
     if where != DEFAULT_HOST:
-        return f"Start the engine DOCKER_HOST points to, or unset DOCKER_HOST to use {DEFAULT_HOST}."
+        return _("Start the engine DOCKER_HOST points to, or unset DOCKER_HOST to use {socket}.").format(
+            socket=DEFAULT_HOST
+        )
     if platform.system() != "Linux":
-        return "Start Docker Desktop and wait until it says it is running."
-    return "Start it with: course engine start (as root), or start your Docker service."
+        return _("Start Docker Desktop and wait until it says it is running.")
+    return _("Start it with: course engine start (as root), or start your Docker service.")
 
 
 def client(host: str | None = None) -> docker.DockerClient:

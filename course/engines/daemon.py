@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .. import process
 from ..errors import EngineStartFailed, EngineUnreachable
+from ..i18n import _
 from ..waiting import TimedOut, until
 from . import releases
 from .client import DEFAULT_HOST, address, answers, client, forget, start_hint
@@ -70,23 +71,29 @@ def start(
     if answers() and (running is None or wanted in (None, running)):
         version = client().version()["Version"]
         if running is not None:
-            whose = f"the course's {describe(running)} engine"
+            said = _(
+                "Docker {version} already running at {address} (the course's {engine} engine); using it."
+            )
+        elif name:
+            said = _(
+                "Docker {version} already running at {address} (not started by the course; {name} is started "
+                "only where none runs); using it."
+            )
         else:
-            whose = "not started by the course"
-            if name:
-                whose += f"; {name} is started only where none runs"
-        return StartResult(False, f"Docker {version} already running at {address()} ({whose}); using it.")
+            said = _("Docker {version} already running at {address} (not started by the course); using it.")
+        engine = describe(running) if running is not None else ""
+        return StartResult(False, said.format(version=version, address=address(), engine=engine, name=name))
     where = address()
     if where != DEFAULT_HOST or platform.system() != "Linux":
         raise EngineUnreachable(where, start_hint(where))
     if os.geteuid() != 0:
         raise EngineUnreachable(
-            where, "Start it with: sudo .venv/bin/course engine start (starting dockerd needs root)."
+            where, _("Start it with: sudo .venv/bin/course engine start (starting dockerd needs root).")
         )
     if firewall == "nftables" and (name or releases.DEFAULT) != "29":
         raise EngineStartFailed(
-            "The nftables firewall backend is offered here with Docker 29 only.",
-            "Start it with: course engine start --engine 29 --firewall nftables",
+            _("The nftables firewall backend is offered here with Docker 29 only."),
+            _("Start it with: course engine start --engine 29 --firewall nftables"),
         )
     chosen = releases.prepare(name or releases.DEFAULT, archive, sha256, firewall)  # before stopping the old
     if running is not None:
@@ -112,26 +119,36 @@ def start(
     NAMEFILE.write_text(f"{chosen.name} {firewall}")
     try:
         until(
-            lambda: proc.poll() is not None or answers(), timeout, 0.2, f"dockerd ({chosen.origin}) to answer"
+            lambda: proc.poll() is not None or answers(),
+            timeout,
+            0.2,
+            _("dockerd ({origin}) to answer").format(origin=chosen.origin),
         )
     except TimedOut:
         process.stop(proc)  # never leave a half-started engine behind
         NAMEFILE.unlink(missing_ok=True)
         raise EngineStartFailed(
-            f"dockerd ({chosen.origin}) did not answer within {timeout:.0f} s, so it was stopped.",
-            f"Look at {LOGFILE}; its last lines:\n{_tail(LOGFILE)}",
+            _("dockerd ({origin}) did not answer within {seconds} s, so it was stopped.").format(
+                origin=chosen.origin, seconds=f"{timeout:.0f}"
+            ),
+            _("Look at {log}; its last lines:\n{lines}").format(log=LOGFILE, lines=_tail(LOGFILE)),
         ) from None
     if proc.poll() is not None:
         NAMEFILE.unlink(missing_ok=True)
         raise EngineStartFailed(
-            f"dockerd ({chosen.origin}) exited with status {proc.returncode} while starting.",
-            f"Its last log lines say why:\n{_tail(LOGFILE)}",
+            _("dockerd ({origin}) exited with status {status} while starting.").format(
+                origin=chosen.origin, status=proc.returncode
+            ),
+            _("Its last log lines say why:\n{lines}").format(lines=_tail(LOGFILE)),
         )
     version = client().version()["Version"]
-    backend = f", firewall backend {firewall}" if firewall != "iptables" else ""
     _cli_on_path(chosen)
+    if firewall != "iptables":
+        said = _("Started Docker {version} ({origin}, firewall backend {firewall}), pid {pid}, log in {log}.")
+    else:
+        said = _("Started Docker {version} ({origin}), pid {pid}, log in {log}.")
     return StartResult(
-        True, f"Started Docker {version} ({chosen.origin}{backend}), pid {proc.pid}, log in {LOGFILE}."
+        True, said.format(version=version, origin=chosen.origin, firewall=firewall, pid=proc.pid, log=LOGFILE)
     )
 
 
@@ -217,20 +234,24 @@ def stop(timeout: float = 30.0) -> str:
         PIDFILE.unlink(missing_ok=True)
         NAMEFILE.unlink(missing_ok=True)
         _restore_forward_policy()  # the course's engine may have died: what it changed is put back
-        return "No engine started by the course is running; nothing to stop."
+        return _("No engine started by the course is running; nothing to stop.")
     running = started()
     os.kill(pid, signal.SIGTERM)
     forget()
     try:
-        until(lambda: not _alive(pid), timeout, 0.2, f"dockerd (pid {pid}) to stop")
+        until(lambda: not _alive(pid), timeout, 0.2, _("dockerd (pid {pid}) to stop").format(pid=pid))
     except TimedOut:
         raise EngineStartFailed(
-            f"dockerd (pid {pid}) is still running {timeout:.0f} s after it was asked to stop.",
-            f"Look at {LOGFILE}, or stop it by force: kill -9 {pid}",
+            _("dockerd (pid {pid}) is still running {seconds} s after it was asked to stop.").format(
+                pid=pid, seconds=f"{timeout:.0f}"
+            ),
+            _("Look at {log}, or stop it by force: kill -9 {pid}").format(log=LOGFILE, pid=pid),
         ) from None
     NAMEFILE.unlink(missing_ok=True)
     _restore_forward_policy()
-    return f"Stopped the course's {describe(running or ('', 'iptables'))} engine (dockerd, pid {pid})."
+    return _("Stopped the course's {engine} engine (dockerd, pid {pid}).").format(
+        engine=describe(running or ("", "iptables")), pid=pid
+    )
 
 
 def _alive(pid: int) -> bool:

@@ -15,6 +15,7 @@ import docker
 from docker.models.containers import Container
 
 from ..errors import EngineError, engine_call, reason
+from ..i18n import _
 
 PRIVILEGED = {"privileged": True}
 FALLBACK = {
@@ -42,7 +43,7 @@ def start_engine_container(
 
     ``prepare`` runs on the created container before it starts (e.g. to copy certificates in).
     """
-    with engine_call(f"create {what}"):
+    with engine_call(_("create {what}").format(what=what)):
         box = host.containers.create(image, argv, volumes=volumes, **PRIVILEGED, **options)
     try:
         prepare(box)
@@ -52,13 +53,16 @@ def start_engine_container(
         box.remove(force=True)
         if "operation not permitted" not in str(exc.explanation):
             raise EngineError(
-                f"Could not start {what}: {reason(exc)}.",
-                "Fix what the engine names (course doctor checks the usual causes), then run the step again.",
+                _("Could not start {what}: {reason}.").format(what=what, reason=reason(exc)),
+                _(
+                    "Fix what the engine names (course doctor checks the usual causes), then run the step "
+                    "again."
+                ),
             ) from exc
     # --privileged was refused: this machine's capability bounding set lacks one it grants.
-    with engine_call(f"create {what} without --privileged"):
+    with engine_call(_("create {what} without --privileged").format(what=what)):
         box = host.containers.create(image, argv, volumes=volumes | CGROUP, **FALLBACK, **options)
-    with engine_call(f"start {what}"):
+    with engine_call(_("start {what}").format(what=what)):
         prepare(box)
         box.start()
     return box

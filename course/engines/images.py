@@ -23,6 +23,7 @@ from pathlib import Path
 import docker
 
 from ..errors import CourseError, EngineError, ImageMissing, reason
+from ..i18n import _
 from .client import client
 from .releases import install_debian_packages
 
@@ -50,8 +51,10 @@ def shared_libraries(paths: list[str]) -> set[str]:
     missing = sorted(set(re.findall(r"^\s+(\S+)\s+=>\s+not found", done.stdout, re.M)))
     if missing:
         raise CourseError(
-            f"{', '.join(paths)} need {', '.join(missing)}, which this machine lacks (ldd says so).",
-            "Reinstall the package that brings them (Debian: apt-get install --reinstall tcpdump).",
+            _("{binaries} need {libraries}, which this machine lacks (ldd says so).").format(
+                binaries=", ".join(paths), libraries=", ".join(missing)
+            ),
+            _("Reinstall the package that brings them (Debian: apt-get install --reinstall tcpdump)."),
         )
     found = set(re.findall(r"=>\s+(/\S+)", done.stdout))
     found |= set(re.findall(r"^\s+(/\S+)\s+\(0x", done.stdout, re.M))  # the loader: no "=>"
@@ -77,9 +80,11 @@ def tcpdump() -> str:
     """This machine's tcpdump, installed first on Debian when it is missing (as root)."""
     if shutil.which("ldd") is None:
         raise CourseError(
-            "The lab image carries this machine's tcpdump with its libraries, found by ldd, and this "
-            "machine has no ldd.",
-            "Install it (Debian: apt-get install libc-bin).",
+            _(
+                "The lab image carries this machine's tcpdump with its libraries, found by ldd, and this "
+                "machine has no ldd."
+            ),
+            _("Install it (Debian: apt-get install libc-bin)."),
         )
     found = shutil.which("tcpdump", path=STANDARD_PATH)
     if found is None and shutil.which("apt-get"):
@@ -87,8 +92,8 @@ def tcpdump() -> str:
         found = shutil.which("tcpdump", path=STANDARD_PATH)
     if found is None:
         raise CourseError(
-            "The lab image carries this machine's tcpdump, and it has none.",
-            "Install it (Debian: apt-get install tcpdump).",
+            _("The lab image carries this machine's tcpdump, and it has none."),
+            _("Install it (Debian: apt-get install tcpdump)."),
         )
     return found
 
@@ -103,8 +108,8 @@ def lab_image_tar(busybox: Path = BUSYBOX) -> tuple[bytes, str]:
     missing = [t for t in REQUIRED_TOOLS if t not in applets]
     if missing:
         raise CourseError(
-            f"{busybox} lacks the applets {', '.join(missing)}.",
-            "Install Debian's busybox-static (apt-get install busybox-static).",
+            _("{busybox} lacks the applets {applets}.").format(busybox=busybox, applets=", ".join(missing)),
+            _("Install Debian's busybox-static (apt-get install busybox-static)."),
         )
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
@@ -161,8 +166,8 @@ def import_rootfs(
         )
     except docker.errors.APIError as exc:
         raise EngineError(
-            f"The engine refused to import {image}: {reason(exc)}.",
-            "Fix what the engine names (docker system df shows its disk use), then run the step again.",
+            _("The engine refused to import {image}: {reason}.").format(image=image, reason=reason(exc)),
+            _("Fix what the engine names (docker system df shows its disk use), then run the step again."),
         ) from exc
     made = engine.images.get(image)
     if have is not None and have.id != made.id:
@@ -191,9 +196,11 @@ def build_lab_image(force: bool = False, busybox: Path = BUSYBOX) -> docker.mode
                 install_debian_packages(["busybox-static"])
             else:
                 raise CourseError(
-                    f"No static busybox at {busybox} to build the lab image from.",
-                    "Install one (Debian: apt-get install busybox-static), or if you can reach a "
-                    "registry: course images pull",
+                    _("No static busybox at {busybox} to build the lab image from.").format(busybox=busybox),
+                    _(
+                        "Install one (Debian: apt-get install busybox-static), or if you can reach a "
+                        "registry: course images pull"
+                    ),
                 )
         data, digest = lab_image_tar(busybox)
     except CourseError:
@@ -216,8 +223,8 @@ def pull_lab_image() -> docker.models.images.Image:
         image = engine.images.pull("busybox", tag="stable")
     except docker.errors.APIError as exc:
         raise CourseError(
-            f"Could not pull busybox from a registry ({exc.explanation}).",
-            "Build the image locally instead: course images build",
+            _("Could not pull busybox from a registry ({reason}).").format(reason=exc.explanation),
+            _("Build the image locally instead: course images build"),
         ) from exc
     image.tag(*LAB_IMAGE.split(":"))
     return engine.images.get(LAB_IMAGE)

@@ -35,6 +35,7 @@ import docker
 import requests
 
 from ..errors import CourseError, reason
+from ..i18n import _
 from .certs import state_dir
 from .client import address, client
 from .daemon import PIDFILE
@@ -120,18 +121,22 @@ def running_dockerd(version: str | None = None) -> tuple[Path, str]:
         return exe, path
     if unreadable:
         raise NoLocalEngine(
-            f"The engine's dockerd (pid {', '.join(map(str, unreadable))}) belongs to another user, so "
-            f"this user ({getpass.getuser()}) cannot read its binaries.",
-            "Run the course as root on the engine's machine to build the node image from it.",
+            _(
+                "The engine's dockerd (pid {pids}) belongs to another user, so this user ({user}) cannot "
+                "read its binaries."
+            ).format(pids=", ".join(map(str, unreadable)), user=getpass.getuser()),
+            _("Run the course as root on the engine's machine to build the node image from it."),
         )
     if others:
         raise NoLocalEngine(
-            f"The dockerd running here is Docker {', '.join(others)}, not the engine's {version}.",
-            "Start the engine of that version here (course engine start), or bring the node image.",
+            _("The dockerd running here is Docker {found}, not the engine's {version}.").format(
+                found=", ".join(others), version=version
+            ),
+            _("Start the engine of that version here (course engine start), or bring the node image."),
         )
     raise NoLocalEngine(
-        "No dockerd runs on this machine: the engine runs elsewhere (Docker Desktop's VM, DOCKER_HOST).",
-        "With Docker Desktop, the node image comes from Docker Hub instead.",
+        _("No dockerd runs on this machine: the engine runs elsewhere (Docker Desktop's VM, DOCKER_HOST)."),
+        _("With Docker Desktop, the node image comes from Docker Hub instead."),
     )
 
 
@@ -199,7 +204,7 @@ def build_node_image(host: str | None = None) -> str:
     try:
         if shutil.which("ldd") is None:
             raise NoLocalEngine(
-                "ldd is missing, so the node image cannot be assembled (apt-get install libc-bin).",
+                _("ldd is missing, so the node image cannot be assembled (apt-get install libc-bin)."),
                 "apt-get install libc-bin",
             )
         found = binaries(version)
@@ -207,23 +212,38 @@ def build_node_image(host: str | None = None) -> str:
         have = next(iter(engine.images.list(name=NODE_IMAGE)), None)
         made_for = image_version(have) if have is not None else None
         if made_for is not None and _release(made_for) == _release(version):
-            _source[where] = "the course/node image already on the engine"
+            _source[where] = _("the course/node image already on the engine")
             return NODE_IMAGE
         pulled, why = _pull_dind(engine, version)
         if pulled is None:
-            stale = f" The course/node image on the engine is Docker {made_for or '?'}'s." if have else ""
+            if have:
+                what = _(
+                    "The simulated hosts need the node image course/node of this engine's version, Docker "
+                    "{version}, and it cannot be made here. {reason} The course/node image on the engine is "
+                    "Docker {made_for}'s. Nor could {image} be pulled ({why})."
+                )
+            else:
+                what = _(
+                    "The simulated hosts need the node image course/node of this engine's version, Docker "
+                    "{version}, and it cannot be made here. {reason} Nor could {image} be pulled ({why})."
+                )
             raise CourseError(
-                "The simulated hosts need the node image course/node of this engine's version, Docker "
-                f"{_release(version)}, and it cannot be made here. {local.what}{stale} Nor could "
-                f"{dind_reference(version, os.environ.get(REGISTRY_SETTING))} be pulled ({why}).",
-                "Bring the image as a file: where the course runs as root on an engine of the same version, "
-                "run `course images export course-images.tar`; here, run `course images import "
-                f"course-images.tar`. Or set {REGISTRY_SETTING} to a registry that has "
-                "docker:<version>-dind.",
+                what.format(
+                    version=_release(version),
+                    reason=local.what,
+                    made_for=made_for or "?",
+                    image=dind_reference(version, os.environ.get(REGISTRY_SETTING)),
+                    why=why,
+                ),
+                _(
+                    "Bring the image as a file: where the course runs as root on an engine of the same "
+                    "version, run `course images export course-images.tar`; here, run `course images import "
+                    "course-images.tar`. Or set {setting} to a registry that has docker:<version>-dind."
+                ).format(setting=REGISTRY_SETTING),
             ) from local
-        _source[where] = f"{pulled}, pulled ({local.what})"
+        _source[where] = _("{image}, pulled ({reason})").format(image=pulled, reason=local.what)
         return NODE_IMAGE
-    _source[where] = "the running engine's own binaries"
+    _source[where] = _("the running engine's own binaries")
     # The image's tar is some 200 MB: it is built only when the binaries changed since the image on the
     # engine was made from them (their paths, sizes and times, remembered with that image's digest).
     label = f"{IMAGE_LABEL}.binaries"
@@ -285,7 +305,7 @@ def image_version(image: docker.models.images.Image) -> str | None:
 
 def node_image_source(host: str | None = None) -> str:
     """Where ``build_node_image(host)`` got the node image: binaries, the engine, or a registry pull."""
-    return _source.get(host or address(), "not made yet")
+    return _source.get(host or address()) or _("not made yet")
 
 
 def dind_reference(version: str, registry: str | None = None) -> str:
@@ -328,7 +348,9 @@ def export_images(path: str, host: str | None = None) -> str:
     with open(path, "wb") as out:
         for chunk in api._stream_raw_result(answer, chunk_size=1 << 20, decode=False):
             out.write(chunk)
-    return f"Wrote {LAB_IMAGE} and {NODE_IMAGE} (Docker {engine.version()['Version']}) to {path}."
+    return _("Wrote {lab} and {node} (Docker {version}) to {path}.").format(
+        lab=LAB_IMAGE, node=NODE_IMAGE, version=engine.version()["Version"], path=path
+    )
 
 
 def import_images(path: str, host: str | None = None) -> str:
@@ -337,19 +359,22 @@ def import_images(path: str, host: str | None = None) -> str:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise CourseError(
-            f"Cannot read {path} ({exc.strerror}).", "Name the file course images export wrote."
+            _("Cannot read {path} ({reason}).").format(path=path, reason=exc.strerror),
+            _("Name the file course images export wrote."),
         ) from exc
     try:
         loaded = client(host).images.load(data)
     except docker.errors.APIError as exc:
         raise CourseError(
-            f"The engine refused {path}: {reason(exc)}.",
-            "Export the file again with course images export.",
+            _("The engine refused {path}: {reason}.").format(path=path, reason=reason(exc)),
+            _("Export the file again with course images export."),
         ) from exc
     tags = sorted(tag for image in loaded for tag in image.tags)
     if NODE_IMAGE not in tags:
         raise CourseError(
-            f"{path} holds {', '.join(tags) or 'no tagged image'}, not {NODE_IMAGE}.",
-            "Make it with course images export, where the course runs as root.",
+            _("{path} holds {images}, not {node}.").format(
+                path=path, images=", ".join(tags) or _("no tagged image"), node=NODE_IMAGE
+            ),
+            _("Make it with course images export, where the course runs as root."),
         )
-    return f"Loaded {', '.join(tags)} from {path}."
+    return _("Loaded {images} from {path}.").format(images=", ".join(tags), path=path)

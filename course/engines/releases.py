@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .. import process
 from ..errors import EngineStartFailed
+from ..i18n import _
 
 NAMES = ("29", "current", "20.10")
 DEFAULT = "current"
@@ -75,10 +76,14 @@ def prepare(
     checksum. ``firewall`` ``nftables`` also installs the ``nft`` tool the engine then needs.
     """
     if name not in NAMES:
-        raise EngineStartFailed(f"There is no engine called {name!r}.", f"Choose one of: {', '.join(NAMES)}.")
+        raise EngineStartFailed(
+            _("There is no engine called {name}.").format(name=repr(name)),
+            _("Choose one of: {names}.").format(names=", ".join(NAMES)),
+        )
     if firewall not in FIREWALLS:
         raise EngineStartFailed(
-            f"There is no firewall backend {firewall!r}.", f"Choose {' or '.join(FIREWALLS)}."
+            _("There is no firewall backend {name}.").format(name=repr(firewall)),
+            _("Choose {first} or {second}.").format(first=FIREWALLS[0], second=FIREWALLS[1]),
         )
     missing = [p for p in SYSTEM_PACKAGES if not _has_package_files(p)]
     if firewall == "nftables" and shutil.which("nft", path="/usr/sbin:/usr/bin:/sbin:/bin") is None:
@@ -91,13 +96,13 @@ def prepare(
             (str(root),),
             STATE / "29",
             Path("/run/dockernet-course/29"),
-            f"Docker's static archive in {root}",
+            _("Docker's static archive in {path}").format(path=root),
         )
     if name == "20.10":
         if shutil.which("dockerd", path="/usr/sbin:/usr/bin") is None:
             missing.append("docker.io")
         install_debian_packages(missing)
-        return Engine(name, (), Path("/var/lib/docker"), Path("/var/run/docker"), "the system's docker.io")
+        return Engine(name, (), Path("/var/lib/docker"), Path("/var/run/docker"), _("the system's docker.io"))
     install_debian_packages(missing)
     root, suite = _unpacked_current()
     return Engine(
@@ -105,7 +110,7 @@ def prepare(
         (str(root / "usr/sbin"), str(root / "usr/bin")),
         STATE / "current",
         Path("/run/dockernet-course/current"),
-        f"Debian {suite}'s docker.io in {root}",
+        _("Debian {suite}'s docker.io in {path}").format(suite=suite, path=root),
     )
 
 
@@ -129,11 +134,15 @@ def _unpacked_current() -> tuple[Path, str]:
                 continue
         if _runs(root):
             return root, suite
-        failures.append(f"{suite}: its dockerd does not run on this machine")
+        failures.append(_("{suite}: its dockerd does not run on this machine").format(suite=suite))
     raise EngineStartFailed(
-        "Could not get a current Docker engine from Debian (" + "; ".join(failures) + ").",
-        "Start the older engine instead: course engine start --engine 20.10, or install Docker "
-        "Engine from your distribution and start it.",
+        _("Could not get a current Docker engine from Debian ({failures}).").format(
+            failures="; ".join(failures)
+        ),
+        _(
+            "Start the older engine instead: course engine start --engine 20.10, or install Docker "
+            "Engine from your distribution and start it."
+        ),
     )
 
 
@@ -152,8 +161,12 @@ def unpacked_static(archive: str | None, sha256: str | None = None) -> Path:
     name = Path(source.rsplit("/", 1)[-1])
     if not name.name.startswith("docker-") or not name.name.endswith((".tgz", ".tar.gz")):
         raise EngineStartFailed(
-            f"{source} does not look like Docker's static archive (docker-<version>.tgz).",
-            f"Point {ARCHIVE_SETTING} (or --archive) at a docker-<version>.tgz file or URL.",
+            _("{source} does not look like Docker's static archive (docker-<version>.tgz).").format(
+                source=source
+            ),
+            _("Point {setting} (or --archive) at a docker-<version>.tgz file or URL.").format(
+                setting=ARCHIVE_SETTING
+            ),
         )
     home = PREFIX / name.name.removesuffix(".tgz").removesuffix(".tar.gz")
     root = home / "docker"
@@ -166,8 +179,10 @@ def unpacked_static(archive: str | None, sha256: str | None = None) -> Path:
     actual = hashlib.sha256(local.read_bytes()).hexdigest()
     if expected is not None and actual != expected:
         raise EngineStartFailed(
-            f"{source} has sha256 {actual}, not the expected {expected}.",
-            "Download the archive again, or fix the checksum you gave.",
+            _("{source} has sha256 {actual}, not the expected {expected}.").format(
+                source=source, actual=actual, expected=expected
+            ),
+            _("Download the archive again, or fix the checksum you gave."),
         )
     partial = home.with_name(home.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
@@ -185,11 +200,15 @@ def unpacked_static(archive: str | None, sha256: str | None = None) -> Path:
     except (tarfile.TarError, OSError) as exc:
         shutil.rmtree(partial, ignore_errors=True)
         raise EngineStartFailed(
-            f"Could not unpack {source} ({exc}).", "Download the archive again: it may be cut short."
+            _("Could not unpack {source} ({reason}).").format(source=source, reason=exc),
+            _("Download the archive again: it may be cut short."),
         ) from exc
     if not (partial / "docker" / "dockerd").exists():
         shutil.rmtree(partial, ignore_errors=True)
-        raise EngineStartFailed(f"{source} holds no docker/dockerd.", "Use Docker's static release archive.")
+        raise EngineStartFailed(
+            _("{source} holds no docker/dockerd.").format(source=source),
+            _("Use Docker's static release archive."),
+        )
     shutil.rmtree(home, ignore_errors=True)
     partial.rename(home)
     stamp.write_text(actual)
@@ -222,8 +241,8 @@ def _fetch(source: str) -> Path:
         path = Path(source)
         if not path.is_file():
             raise EngineStartFailed(
-                f"No Docker archive at {path}.",
-                f"Point {ARCHIVE_SETTING} (or --archive) at docker-<version>.tgz.",
+                _("No Docker archive at {path}.").format(path=path),
+                _("Point {setting} (or --archive) at docker-<version>.tgz.").format(setting=ARCHIVE_SETTING),
             )
         return path
     target = PREFIX / ".downloads" / source.rsplit("/", 1)[-1]
@@ -234,8 +253,10 @@ def _fetch(source: str) -> Path:
     except OSError as exc:
         target.unlink(missing_ok=True)
         raise EngineStartFailed(
-            f"Could not download {source} ({exc}).",
-            f"Download it where you can, then point {ARCHIVE_SETTING} (or --archive) at the file.",
+            _("Could not download {source} ({reason}).").format(source=source, reason=exc),
+            _("Download it where you can, then point {setting} (or --archive) at the file.").format(
+                setting=ARCHIVE_SETTING
+            ),
         ) from exc
     return target
 
@@ -260,9 +281,13 @@ def debian_uri() -> str:
     except (OSError, IndexError):
         pass
     raise EngineStartFailed(
-        f"No Debian package source found in {SOURCES}, so no current engine can be fetched.",
-        "On a system other than Debian, install Docker Engine the way your system does, start it, "
-        "and run the course again: it uses the engine that answers.",
+        _("No Debian package source found in {path}, so no current engine can be fetched.").format(
+            path=SOURCES
+        ),
+        _(
+            "On a system other than Debian, install Docker Engine the way your system does, start it, "
+            "and run the course again: it uses the engine that answers."
+        ),
     )
 
 
@@ -295,20 +320,26 @@ def _download_and_unpack(suite: str, root: Path) -> None:
     for deb in sorted(debs.glob("*.deb")):
         process.run(
             ["dpkg-deb", "-x", str(deb), str(root)],
-            f"Unpacking {deb.name}",
-            f"Check the free space under {root.parent} (df -h), then run course engine start again: "
-            "it downloads the packages anew.",
+            _("Unpacking {package}").format(package=deb.name),
+            _(
+                "Check the free space under {path} (df -h), then run course engine start again: "
+                "it downloads the packages anew."
+            ).format(path=root.parent),
             error=EngineStartFailed,
         )
 
 
 def _apt(args: list[str], cwd: Path | None = None) -> None:
     if shutil.which("apt-get") is None:
-        raise EngineStartFailed("apt-get is missing.", "Install Docker Engine the way your system does.")
+        raise EngineStartFailed(
+            _("apt-get is missing."), _("Install Docker Engine the way your system does.")
+        )
     process.run(
         ["apt-get", *args],
         f"apt-get {' '.join(a for a in args if not a.startswith(('-o', 'Dir', 'APT')))}",
-        f"Check that this machine reaches {debian_uri()}, then run course engine start again.",
+        _("Check that this machine reaches {uri}, then run course engine start again.").format(
+            uri=debian_uri()
+        ),
         error=EngineStartFailed,
         cwd=cwd,
     )
@@ -320,12 +351,18 @@ def install_debian_packages(packages: list[str]) -> None:
         return
     if shutil.which("apt-get") is None or os.geteuid() != 0:
         raise EngineStartFailed(
-            f"Missing system packages: {' '.join(packages)}.",
-            "Install them with your system's package manager (on Debian: "
-            f"sudo apt-get install {' '.join(packages)}).",
+            _("Missing system packages: {packages}.").format(packages=" ".join(packages)),
+            _(
+                "Install them with your system's package manager (on Debian: sudo apt-get install "
+                "{packages})."
+            ).format(packages=" ".join(packages)),
         )
     env = process.with_env(DEBIAN_FRONTEND="noninteractive")
     for argv in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *packages]):
         process.run(
-            argv, " ".join(argv), "Fix the package manager, then try again.", error=EngineStartFailed, env=env
+            argv,
+            " ".join(argv),
+            _("Fix the package manager, then try again."),
+            error=EngineStartFailed,
+            env=env,
         )
