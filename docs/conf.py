@@ -25,8 +25,19 @@ author = "the dockernet-course authors"
 copyright = "2026, the dockernet-course authors"
 extensions = ["myst_nb"]
 root_doc = "index"
-exclude_patterns = ["**/.ipynb_checkpoints", "sanitize.cfg"]
+# the Korean pages are a site of their own (``ko/``), built from ``notebooks/ko`` with ``-D language=ko``
+exclude_patterns = ["**/.ipynb_checkpoints", "sanitize.cfg", "ko"]
 myst_heading_anchors = 3
+
+# Translation (``make translations``): the gettext builder extracts every paragraph, heading and list
+# item of the notebooks' markdown into ``locale/``, one catalog a page, without source locations (they
+# would name this machine's paths); ``locale/generate.py`` writes the Korean notebooks from them.
+locale_dirs = [str(HERE.parent / "locale")]
+gettext_compact = False
+gettext_location = False
+gettext_uuid = False
+# the Korean site is built from notebooks/ko/, already Korean: no catalog is applied, none compiled
+gettext_auto_build = False
 
 # The notebooks are shown with the outputs they were committed with: the course's own record of a
 # real engine, compared by nbval on every test run.
@@ -64,5 +75,36 @@ def _toctree(app, docname: str, source: list[str]) -> None:
         source[0] += "\n\n```{toctree}\n:hidden:\n:maxdepth: 1\n\n" + "\n".join(CHAPTERS) + "\n```\n"
 
 
+# Each language's site links every page to the same page in the other: English at the root, Korean in ko/.
+OTHER = {
+    "en": ("ko", "한국어", "ko/{page}.html"),
+    "ko": ("en", "English", "../{page}.html"),
+}
+TITLES = {"ko": "Docker 컨테이너 네트워킹, 라이브"}
+
+
+def _titled(app, config) -> None:
+    """The site's title in its language (``-D language=ko`` is known only once the config is read)."""
+    if config.language in TITLES:
+        config.project = config.html_title = TITLES[config.language]
+
+
+def _other_language(app, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Put a link to this page in the other language at the top of the page, and tell search engines."""
+    lang = app.config.language if app.config.language in OTHER else "en"
+    other, label, pattern = OTHER[lang]
+    href = pattern.format(page=pagename)
+    context["metatags"] = context.get("metatags", "") + (
+        f'<link rel="alternate" hreflang="{other}" href="{href}" />\n'
+    )
+    if "body" in context:
+        context["body"] = (
+            f'<p class="course-language"><a href="{href}" hreflang="{other}" lang="{other}">{label}</a></p>\n'
+            + context["body"]
+        )
+
+
 def setup(app) -> None:
     app.connect("source-read", _toctree)
+    app.connect("config-inited", _titled)
+    app.connect("html-page-context", _other_language)
