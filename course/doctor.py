@@ -13,7 +13,7 @@ from . import behaviours, hostview
 from .engines.client import address, client
 from .engines.images import LAB_IMAGE
 from .errors import CourseError
-from .i18n import _
+from .i18n import N_, _
 
 # dockerd's default pools: 172.17-31.0.0/16 (15 subnets) and 192.168.0.0/16 cut in /20 (16).
 DEFAULT_POOL_SUBNETS = 31
@@ -35,7 +35,7 @@ def _in_default_pools(raw: dict) -> bool:
 class Check:
     """One line of the checklist. ``required`` failures make the doctor fail."""
 
-    name: str
+    name: str  # English: code and tests know a check by it; shown in the learner's language
     ok: bool
     detail: str
     fix: str = ""
@@ -43,7 +43,7 @@ class Check:
 
     def __str__(self) -> str:
         mark = "OK" if self.ok else ("FAIL" if self.required else "WARN")
-        line = f"[{mark:>4}] {self.name}: {self.detail}"
+        line = f"[{mark:>4}] {_(self.name)}: {self.detail}"
         return line if self.ok else _("{line}\n       fix: {fix}").format(line=line, fix=self.fix)
 
 
@@ -77,8 +77,8 @@ def _behaviour_checks() -> list[Check]:
     try:
         seen = behaviours.observe()
     except CourseError as exc:
-        return [Check(_("engine behaviours"), False, exc.what, exc.fix, required=False)]
-    return [Check(_("this engine"), True, line, required=False) for line in seen.lines()]
+        return [Check(N_("engine behaviours"), False, exc.what, exc.fix, required=False)]
+    return [Check(N_("this engine"), True, line, required=False) for line in seen.lines()]
 
 
 def _firewall_checks(info: dict) -> list[Check]:
@@ -87,7 +87,7 @@ def _firewall_checks(info: dict) -> list[Check]:
     if backend != "nftables":
         return [
             Check(
-                _("firewall backend"),
+                N_("firewall backend"),
                 True,
                 _("{backend} (its rules are read with iptables -S)").format(backend=backend),
                 required=False,
@@ -95,7 +95,7 @@ def _firewall_checks(info: dict) -> list[Check]:
         ]
     checks = [
         Check(
-            _("firewall backend"),
+            N_("firewall backend"),
             True,
             _(
                 "nftables (experimental, Docker 29): rules in table ip docker-bridges, no DOCKER-USER chain, "
@@ -112,7 +112,7 @@ def _firewall_checks(info: dict) -> list[Check]:
         return checks
     checks.append(
         Check(
-            _("iptables FORWARD policy"),
+            N_("iptables FORWARD policy"),
             policy != "DROP",
             (
                 _("{policy} (an engine with the iptables backend sets DROP and leaves it)")
@@ -136,13 +136,13 @@ def run() -> Report:
     try:
         api = client()
     except CourseError as exc:
-        checks.append(Check(_("engine"), False, exc.what, exc.fix))
+        checks.append(Check(N_("engine"), False, exc.what, exc.fix))
         return Report(tuple(checks))
     version = api.version()
     info = api.info()
     checks.append(
         Check(
-            _("engine"),
+            N_("engine"),
             True,
             _("Docker {version} at {where}, API {api}").format(
                 version=version["Version"], where=where, api=version["ApiVersion"]
@@ -154,7 +154,7 @@ def run() -> Report:
     if where.startswith("unix://"):
         checks.append(
             Check(
-                _("socket permission"),
+                N_("socket permission"),
                 os.access(sock, os.R_OK | os.W_OK),
                 _("{socket} is readable and writable by this user").format(socket=sock),
                 _("sudo usermod -aG docker $USER, then log in again"),
@@ -163,7 +163,7 @@ def run() -> Report:
     kernel = info.get("KernelVersion", platform.release())
     checks.append(
         Check(
-            _("kernel >= 3.16 (overlay networks)"),
+            N_("kernel >= 3.16 (overlay networks)"),
             _kernel_at_least(kernel, (3, 16)),
             _("engine kernel {kernel}").format(kernel=kernel),
             _("Overlay networks need a newer kernel; notebooks 00-04 still work."),
@@ -172,18 +172,18 @@ def run() -> Report:
     )
     try:
         image = api.images.get(LAB_IMAGE)
-        checks.append(Check(_("lab image"), True, f"{LAB_IMAGE}, {image.attrs['Size'] / 1e6:.1f} MB"))
+        checks.append(Check(N_("lab image"), True, f"{LAB_IMAGE}, {image.attrs['Size'] / 1e6:.1f} MB"))
     except docker.errors.ImageNotFound:
         checks.append(
             Check(
-                _("lab image"), False, _("{image} is missing").format(image=LAB_IMAGE), "course images build"
+                N_("lab image"), False, _("{image} is missing").format(image=LAB_IMAGE), "course images build"
             )
         )
     checks += _behaviour_checks()
     swarm = info.get("Swarm", {}).get("LocalNodeState", "inactive")
     checks.append(
         Check(
-            _("swarm state"),
+            N_("swarm state"),
             swarm == "inactive",
             _("{state} (the overlay notebook runs its swarm on simulated nodes)").format(state=swarm),
             _("The course leaves your swarm alone; notebook 05 does not need this engine in one."),
@@ -194,7 +194,7 @@ def run() -> Report:
     free = DEFAULT_POOL_SUBNETS - used
     checks.append(
         Check(
-            _("free address pools"),
+            N_("free address pools"),
             free >= 4,
             _(
                 "{used} of the engine's {total} default subnets in use, {free} free (a lab needs up to 4)"
