@@ -1,4 +1,5 @@
-"""Run the notebooks under nbval two at a time: ``python tests/notebooks_side_by_side.py [PYTEST ARGS]``.
+"""Run the notebooks under nbval two at a time: ``python tests/notebooks_side_by_side.py [PYTEST ARGS]``
+(``--language ko``: the Korean ones, ``notebooks/ko/``).
 
 Two pytest processes side by side, each running its notebooks one after the other; the exit status is
 the worse of the two, and each one's output is printed whole once both are done. The groups matter: 01
@@ -26,10 +27,15 @@ def groups(names: list[str]) -> list[list[str]]:
 
 
 def main(args: list[str]) -> int:
+    folder = NOTEBOOKS
+    if "--language" in args:
+        at = args.index("--language")
+        folder = NOTEBOOKS / args[at + 1] if args[at + 1] != "en" else NOTEBOOKS
+        args = args[:at] + args[at + 2 :]
     chosen = [a for a in args if a.endswith(".ipynb")]
     options = [a for a in args if not a.endswith(".ipynb")]
     names = chosen or [
-        str(p.relative_to(NOTEBOOKS.parent)) for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+        str(p.relative_to(NOTEBOOKS.parent)) for p in sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     ]
     started = time.monotonic()
     runs = [

@@ -1,4 +1,5 @@
-"""Re-record the committed outputs of notebooks (``make record``, or ``python tests/record_notebooks.py 03``).
+"""Re-record the committed outputs of notebooks (``make record``, or ``python tests/record_notebooks.py 03``;
+``--language ko`` records the Korean ones, ``notebooks/ko/``, which speak Korean as they run).
 
 The outputs nbval compares are the ones a learner first sees: each notebook is run top to bottom as a
 learner's Run All runs it (``COURSE_SOLUTIONS`` unset, so no exercise is solved; a progress file of its
@@ -21,9 +22,9 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def record(path: Path) -> None:
-    """Run ``path`` as a learner would and write its outputs back."""
+    """Run ``path`` as a learner would, in its own folder, and write its outputs back."""
     nb = nbformat.read(path, as_version=4)
-    where = {"metadata": {"path": str(NOTEBOOKS)}}
+    where = {"metadata": {"path": str(path.parent)}}
     NotebookClient(nb, timeout=1200, kernel_name="python3", resources=where).execute()
     for cell in nb.cells:
         if "solution" in cell.metadata.get("tags", []):
@@ -31,12 +32,19 @@ def record(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def main(prefixes: list[str]) -> int:
+def main(args: list[str]) -> int:
     os.environ.pop("COURSE_SOLUTIONS", None)
-    every = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    os.environ.pop("COURSE_LANGUAGE", None)  # each notebook speaks its own folder's language
+    folder = NOTEBOOKS
+    if "--language" in args:
+        at = args.index("--language")
+        folder = NOTEBOOKS / args[at + 1] if args[at + 1] != "en" else NOTEBOOKS
+        del args[at : at + 2]
+    prefixes = args
+    every = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     chosen = [p for p in every if not prefixes or p.name[:2] in prefixes]
-    with tempfile.TemporaryDirectory() as folder:
-        os.environ["COURSE_PROGRESS"] = str(Path(folder) / "progress.json")
+    with tempfile.TemporaryDirectory() as scratch:
+        os.environ["COURSE_PROGRESS"] = str(Path(scratch) / "progress.json")
         for path in chosen:
             print(f"recording {path.name}", flush=True)
             record(path)
