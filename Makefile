@@ -17,54 +17,71 @@ export COURSE_DOCKER_ARCHIVE
 # The browser the browser tests drive (Debian's package; `make test` installs it when missing).
 CHROMIUM ?= /usr/bin/chromium
 export COURSE_CHROMIUM := $(CHROMIUM)
+# Korean text in the browser tests' screenshots (Debian's fonts-noto-cjk)
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 # Jupyter refuses to run as root unless told that is intended.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course test docs classroom lint unit setup stop clean record lock
+.PHONY: course test docs translations classroom lint unit setup stop clean record lock
 
-## Open the course in JupyterLab, on the first notebook.
-course: setup $(VENV)/share/jupyter/lab/settings/overrides.json
-	$(BIN)/jupyter trust notebooks/*.ipynb
-	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00_setup.ipynb
+## Open the course in JupyterLab, on the first notebook: in Korean with `make course LANGUAGE=ko` (or
+## `LANGUAGE=ko make course`, or a Korean locale), its notebooks/ko/ and JupyterLab's menus in Korean.
+course: setup
+	$(BIN)/jupyter trust notebooks/*.ipynb notebooks/ko/*.ipynb
+	$(BIN)/python -m course.jupyterlab $(ROOT_FLAG)
 
 ## Lint, unit tests, the site in a browser; then on each engine the integration tests and every notebook
 ## under nbval, and on the first one every scenario and JupyterLab in a browser (.ci/suite says which).
 ## Every stage runs and prints its time; a summary of the failed ones ends the run.
-test: $(VENV)/.installed $(CHROMIUM)
+test: $(VENV)/.installed $(CHROMIUM) $(CJK_FONT)
 	@.ci/suite $(ENGINES)
 
 ## Serve the course to a room: a JupyterHub on $(IP):8000, an engine of their own for each learner.
-##   make classroom LEARNERS="ann bob carol" [IP=0.0.0.0]
+##   make classroom LEARNERS="ann bob carol" [IP=0.0.0.0] [LANGUAGE=ko]
+## In Korean (LANGUAGE=ko, or a Korean locale), learners open notebooks/ko/ in a Korean JupyterLab.
 ## It asks for the workshop password (or reads COURSE_CLASSROOM_PASSWORD): never on the command line.
 IP ?= 127.0.0.1
 classroom: setup
 	$(BIN)/course classroom hub $(LEARNERS) --ip $(IP)
 
-## Build the static site from the committed notebooks into build/site (open build/site/index.html).
+## Build the static site from the committed notebooks into build/site (open build/site/index.html):
+## English at its root, Korean (from notebooks/ko/) in build/site/ko/.
+SPHINX := $(BIN)/sphinx-build -q -W --keep-going -c docs
 docs: $(VENV)/.installed
-	@$(STAGE) "site" $(BIN)/sphinx-build -q -W --keep-going -c docs -d build/doctrees notebooks build/site
+	@$(STAGE) "site" sh -c '$(SPHINX) -d build/doctrees notebooks build/site \
+	    && $(SPHINX) -D language=ko -d build/doctrees-ko notebooks/ko build/site/ko'
 	@echo "The site is in build/site/: open build/site/index.html, or serve it with"
 	@echo "  $(BIN)/python -m http.server -d build/site -b 127.0.0.1 8000"
 
+## After a change to the English text of a notebook or of the package: refresh the catalogs
+## (locale/ko/LC_MESSAGES/ for the notebooks, course/locale/ko/LC_MESSAGES/course.po for the package),
+## translate what they mark new or fuzzy, then run it again to write notebooks/ko/ (locale/README.md).
+translations: $(VENV)/.installed
+	$(BIN)/sphinx-build -q -b gettext -D suppress_warnings=mystnb.mime_priority -c docs -d build/doctrees-gettext \
+	    notebooks build/gettext
+	$(BIN)/sphinx-intl update -p build/gettext -l ko -d locale -w 0
+	$(BIN)/pybabel -q extract -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
+	    --project dockernet-course -o build/course.pot course
+	$(BIN)/pybabel -q update -i build/course.pot -d course/locale -D course -l ko -w 0 --ignore-obsolete
+	$(BIN)/python locale/generate.py
+
 ## The site, built and opened in Chromium (no engine needed).
-site-test: $(VENV)/.installed $(CHROMIUM)
+site-test: $(VENV)/.installed $(CHROMIUM) $(CJK_FONT)
 	@$(STAGE) "site in a browser" $(BIN)/pytest tests/browser/test_site.py
 
 $(CHROMIUM):
 	@if [ "$$(id -u)" != 0 ]; then echo "The browser tests need Chromium: sudo apt-get install chromium (or set CHROMIUM=/path/to/chromium)"; exit 1; fi
-	@$(STAGE) "chromium" sh -c 'apt-get update -q && apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core fonts-liberation'
+	@$(STAGE) "chromium" sh -c 'apt-get update -q && apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core fonts-liberation fonts-noto-cjk'
+
+$(CJK_FONT):
+	@if [ "$$(id -u)" != 0 ]; then echo "Korean screenshots need a font: sudo apt-get install fonts-noto-cjk"; exit 1; fi
+	@$(STAGE) "Korean font" sh -c 'apt-get update -q && apt-get install -y -q --no-install-recommends fonts-noto-cjk'
 
 
 ## Re-record the notebooks' committed outputs, as a learner's Run All shows them (a fresh engine, please):
-##   make record [NOTEBOOKS="03 04"]
+##   make record [NOTEBOOKS="03 04"] [LANGUAGE=ko]
 record: setup
-	$(BIN)/python tests/record_notebooks.py $(NOTEBOOKS)
-
-# This JupyterLab's defaults (the venv's own, never the learner's settings): no "get notified about
-# official Jupyter news?" prompt over the first notebook, and no fetching of news from the internet.
-$(VENV)/share/jupyter/lab/settings/overrides.json: $(VENV)/.installed
-	mkdir -p $(@D)
-	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $@
+	$(BIN)/python tests/record_notebooks.py $(if $(filter ko%,$(LANGUAGE)),--language ko) $(NOTEBOOKS)
 
 ## Lint and format checks (no engine needed).
 lint: $(VENV)/.installed

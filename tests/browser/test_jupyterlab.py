@@ -32,6 +32,8 @@ from browsing import DIAGRAMS_JS, screenshot, wait_for_diagrams, watch
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from course.i18n import catalog
+from course.jupyterlab import settings_dir
 from course.lab import Lab
 from course.names import LABEL
 from course.process import stop
@@ -39,7 +41,18 @@ from course.waiting import TimedOut, until
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).parents[2]
-NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+# Every notebook's Run All in English but the red/blue lab's, which runs in Korean, in a Korean JupyterLab
+# (its English runs under nbval on every engine, and up to its widgets in the controls test below).
+KOREAN = "ko/04_red_blue_lab.ipynb"
+NOTEBOOKS = sorted(
+    p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb") if p.stem != "04_red_blue_lab"
+)
+# what a solution cell says when Run All reaches it (course/solutions.py), in English and in Korean
+SOLUTION = "This cell holds the solution. Expand it to read it; Run All does not run it for you."
+SOLUTION_NOTE = {False: SOLUTION, True: catalog("ko").get(SOLUTION, "(no Korean for it in course.po)")}
+# JupyterLab's menus as its Korean language pack names them
+KOREAN_MENUS = {"Edit": "편집", "Run": "실행", "Clear Outputs of All Cells": "모든 셀의 출력 지우기",
+                "Run All Cells": "모든 셀 실행"}  # fmt: skip
 BIN = Path(sys.executable).parent
 # The overlay notebook builds and starts three simulated hosts: give it longer.
 RUN_ALL_TIMEOUT = {"05_overlay_networks.ipynb": 1200}
@@ -55,13 +68,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def jupyterlab(engine, tmp_path_factory):
-    """JupyterLab serving copies of the notebooks; yields its base URL and token."""
-    home = tmp_path_factory.mktemp("jupyterlab")
+def _serve(engine, home: Path, *options: str):
+    """JupyterLab on loopback serving a copy of the notebooks (the Korean ones in ``ko/``), with Jupyter
+    folders of its own; yields its base URL, its token and the progress file its kernels write."""
     notebooks = home / "notebooks"
     shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    env = {k: v for k, v in os.environ.items() if k != "COURSE_SOLUTIONS"}
+    env = {k: v for k, v in os.environ.items() if k not in ("COURSE_SOLUTIONS", "COURSE_LANGUAGE")}
     env |= {
         "COURSE_PROGRESS": str(home / "progress.json"),
         "JUPYTER_CONFIG_DIR": str(home / "config"),
@@ -69,16 +81,13 @@ def jupyterlab(engine, tmp_path_factory):
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
     }
     # as `make course` does: the committed outputs (diagrams are HTML with a script) show before a run
-    subprocess.run([BIN / "jupyter", "trust", *sorted(notebooks.glob("*.ipynb"))], env=env, check=True)
-    # no "get notified about Jupyter news?" prompt over the page, and no fetching of news from the internet
-    notification = home / "settings" / "@jupyterlab" / "apputils-extension"
-    notification.mkdir(parents=True)
-    notification /= "notification.jupyterlab-settings"
-    notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    trusted = sorted(notebooks.rglob("*.ipynb"))
+    subprocess.run([BIN / "jupyter", "trust", *trusted], env=env, check=True)
     port, token = _free_port(), secrets.token_hex(16)
     argv = [BIN / "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}"]
     argv += ["--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--notebook-dir={notebooks}"]
     argv += [f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'ws'}"]
+    argv += options
     if os.geteuid() == 0:
         argv.append("--allow-root")
     log = open(home / "jupyterlab.log", "w")  # noqa: SIM115 (closed below, after the server)
@@ -108,6 +117,20 @@ def jupyterlab(engine, tmp_path_factory):
             assert not engine.containers.list(all=True, filters={"label": f"{LABEL}={name}"})
 
 
+@pytest.fixture(scope="module")
+def jupyterlab(engine, tmp_path_factory):
+    """JupyterLab in English, as ``make course`` opens it."""
+    home = tmp_path_factory.mktemp("jupyterlab")
+    yield from _serve(engine, home, f"--LabApp.app_settings_dir={settings_dir('en', prefix=home)}")
+
+
+@pytest.fixture(scope="module")
+def korean_jupyterlab(engine, tmp_path_factory):
+    """JupyterLab in Korean, as ``make course LANGUAGE=ko`` opens it: its menus from the language pack."""
+    home = tmp_path_factory.mktemp("jupyterlab-ko")
+    yield from _serve(engine, home, f"--LabApp.app_settings_dir={settings_dir('ko', prefix=home)}")
+
+
 def _open(browser, jupyterlab, notebook: str):
     base, token, _ = jupyterlab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -119,21 +142,23 @@ def _open(browser, jupyterlab, notebook: str):
     return page, seen
 
 
-def _menu(page, menu: str, item: str) -> None:
-    """Click ``menu`` in the menu bar, then ``item`` in it; a click the page swallows is repeated."""
+def _menu(page, menu: str, item: str, names: dict[str, str] | None = None) -> None:
+    """Click ``menu`` in the menu bar, then ``item`` in it (by the ``names`` of another language, if
+    given); a click the page swallows is repeated."""
+    menu, item = (names or {}).get(menu, menu), (names or {}).get(item, item)
     entry = page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$"))
     for _ in range(3):  # the first click after a notebook opens may land while JupyterLab lays out
-        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}")).click()
         with contextlib.suppress(PlaywrightTimeout):
             entry.wait_for(state="visible", timeout=5_000)
             break
     entry.click()
 
 
-def _run_all(page, timeout: float) -> float:
+def _run_all(page, timeout: float, names: dict[str, str] | None = None) -> float:
     """Run > Run All Cells, as a learner does; returns how long the run took."""
     start = time.monotonic()
-    _menu(page, "Run", "Run All Cells")
+    _menu(page, "Run", "Run All Cells", names)
     _wait_for_kernel(page, timeout)
     return time.monotonic() - start
 
@@ -166,15 +191,26 @@ def _committed(notebook: str) -> list[dict]:
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_run_all_in_jupyterlab(browser, jupyterlab, notebook):
+    _check_run_all(browser, jupyterlab, notebook)
+
+
+def test_run_all_in_korean_jupyterlab(browser, korean_jupyterlab):
+    """The Korean red/blue lab, with Run All from JupyterLab's Korean menus; its cells speak Korean."""
+    texts = _check_run_all(browser, korean_jupyterlab, KOREAN, KOREAN_MENUS)
+    assert any("red" in text and re.search("[\uac00-\ud7a3]", text) for text in texts)
+
+
+def _check_run_all(browser, jupyterlab, notebook: str, names: dict[str, str] | None = None) -> list[str]:
+    """Open ``notebook``, clear it, Run All, and check what it showed; returns each code cell's text."""
     page, seen = _open(browser, jupyterlab, notebook)
     wait_for_diagrams(page)
     committed = page.evaluate(DIAGRAMS_JS)
     dirty_on_open = page.locator(".jp-mod-dirty").count()
-    screenshot(page, f"lab-{notebook}-opened.png")
+    screenshot(page, f"lab-{notebook.replace('/', '-')}-opened.png")
 
     # clear what was committed, so that everything checked below is what this run showed
-    _menu(page, "Edit", "Clear Outputs of All Cells")
-    took = _run_all(page, RUN_ALL_TIMEOUT.get(notebook, 600))
+    _menu(page, "Edit", "Clear Outputs of All Cells", names)
+    took = _run_all(page, RUN_ALL_TIMEOUT.get(notebook, 600), names)
     wait_for_diagrams(page)  # the last outputs' diagrams draw
     shown = page.locator(".jp-CodeCell").evaluate_all(
         "cells => cells.map(c => c.querySelectorAll('.jp-OutputArea-output').length > 0)"
@@ -186,7 +222,7 @@ def test_run_all_in_jupyterlab(browser, jupyterlab, notebook):
     errors = page.locator(ERRORS).all_inner_texts()
     diagrams = page.evaluate(DIAGRAMS_JS)
     widgets, broken = _widgets(page)
-    screenshot(page, f"lab-{notebook}-ran.png")
+    screenshot(page, f"lab-{notebook.replace('/', '-')}-ran.png")
     page.close()
     print(f"\n{notebook}: Run All {took:.0f} s, {len(diagrams)} diagrams, {widgets} widget outputs")
 
@@ -205,12 +241,13 @@ def test_run_all_in_jupyterlab(browser, jupyterlab, notebook):
     assert seen.problems() == []
     # as a learner runs it: every solution cell only points at the solution, and nothing is solved
     solutions = [i for i, c in enumerate(cells) if "solution" in c.get("metadata", {}).get("tags", [])]
-    assert all(texts[i].startswith("This cell holds the solution.") for i in solutions), [
+    assert all(texts[i].startswith(SOLUTION_NOTE[names is not None]) for i in solutions), [
         texts[i] for i in solutions
     ]
     progress = jupyterlab[2]
     solved = json.loads(progress.read_text()).get("exercises", {}) if progress.exists() else {}
     assert [key for key, entry in solved.items() if entry.get("ok")] == []
+    return texts
 
 
 def _script(page, cell_text: str) -> str:

@@ -19,6 +19,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 ROOT = Path(__file__).parents[2]
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 PAGES = ["index", *CHAPTERS, "search"]
+# the English site at the root, the Korean one (from notebooks/ko/) under ko/
+LANGUAGES = {"en": "", "ko": "ko/"}
 
 # Which tag attributes load something (a script, stylesheet, font, frame, image or media).
 LOADING = {
@@ -91,13 +93,20 @@ def site(tmp_path_factory) -> Path:
     argv = ["-q", "-W", "--keep-going", "-c", str(ROOT / "docs"), "-d", str(out / ".doctrees")]
     status = build_main([*argv, str(ROOT / "notebooks"), str(out / "html")])
     assert status == 0, "sphinx-build failed: see the warnings above"
+    argv = ["-q", "-W", "--keep-going", "-c", str(ROOT / "docs"), "-d", str(out / ".doctrees-ko")]
+    status = build_main(
+        [*argv, "-D", "language=ko", str(ROOT / "notebooks" / "ko"), str(out / "html" / "ko")]
+    )
+    assert status == 0, "sphinx-build failed for the Korean site: see the warnings above"
     took = time.monotonic() - start
     size = sum(f.stat().st_size for f in (out / "html").rglob("*") if f.is_file())
     print(f"\nsite built in {took:.1f} s, {size / 1e6:.1f} MB")
     return out / "html"
 
 
-def test_every_chapter_is_a_page_in_course_order(site):
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_chapter_is_a_page_in_course_order(site, lang):
+    site = site / LANGUAGES[lang]
     index = (site / "index.html").read_text()
     # the navigation lists the chapters in order, each once, after the landing page
     order = [m for m in re.findall(r'href="(\d\d_[a-z_]+)\.html"', index)]
@@ -107,6 +116,18 @@ def test_every_chapter_is_a_page_in_course_order(site):
     text = re.sub(r"<[^>]+>", "", index)  # code blocks are split into highlighted spans
     assert "make course" in text and "make test" in text  # how to run it live
     assert (site / "searchindex.js").exists() and (site / "search.html").exists()
+    assert f'<html lang="{lang}"' in index
+
+
+@pytest.mark.parametrize("name", ["index", *CHAPTERS])
+def test_every_page_links_to_itself_in_the_other_language(site, name):
+    english = (site / f"{name}.html").read_text()
+    korean = (site / "ko" / f"{name}.html").read_text()
+    assert f'<a href="ko/{name}.html" hreflang="ko" lang="ko">한국어</a>' in english
+    assert f'<a href="../{name}.html" hreflang="en" lang="en">English</a>' in korean
+    # the Korean page is the Korean lesson: its title is not the English one
+    title = re.compile(r"<title>(.*?)</title>", re.S)
+    assert title.search(english).group(1) != title.search(korean).group(1)
 
 
 def test_no_page_loads_anything_from_off_this_machine(site):
@@ -145,11 +166,12 @@ UNRENDERED = f"""[...document.querySelectorAll("script[type='{WIDGET_VIEW}']")].
     || !s.parentElement.querySelector('.jupyter-widgets'))"""
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("name", PAGES)
-def test_page_in_a_browser(browser, served, name):
+def test_page_in_a_browser(browser, served, name, lang):
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     seen = watch(page)
-    page.goto(f"{served}{name}.html", wait_until="load")
+    page.goto(f"{served}{LANGUAGES[lang]}{name}.html", wait_until="load")
     widget_views = page.locator(f"script[type='{WIDGET_VIEW}']").count()
     # the widget manager renders each view where its script stands; a view that never renders is
     # reported below, with what the page said
@@ -162,7 +184,7 @@ def test_page_in_a_browser(browser, served, name):
     if name == "04_red_blue_lab":  # the live topology widget, drawn from the saved state
         page.locator(".course-diagram").last.scroll_into_view_if_needed()
     if name in ("index", "04_red_blue_lab"):
-        screenshot(page, f"site-{name}.png")
+        screenshot(page, f"site-{name}{'' if lang == 'en' else '-' + lang}.png")
     page.close()
     inked = [d["inked"] for d in diagrams]
     print(f"{name}: {len(diagrams)} diagrams (inked pixels {inked}), {widget_views} widget views")
@@ -190,6 +212,22 @@ def test_search_finds_a_lesson(browser, served):
     page.close()
     assert seen.problems() == []
     assert any(h.startswith("01_networking_model.html") for h in hits), hits
+
+
+@pytest.mark.parametrize("word", ["네트워크", "브리지"])
+def test_korean_search_finds_the_korean_lessons(browser, served, word):
+    """Korean words inflect (네트워크를, 네트워크는): the search's partial matches must find them."""
+    page = browser.new_page()
+    seen = watch(page)
+    page.goto(f"{served}ko/search.html?q={word}", wait_until="load")
+    page.wait_for_selector("#search-results li", timeout=20_000)
+    hits = page.locator("#search-results li a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    page.close()
+    assert seen.problems() == []
+    found = {h.split(".html")[0] for h in hits}
+    assert {"03_bridge_networks", "04_red_blue_lab"} <= found, hits
 
 
 def test_without_the_widget_manager_every_widget_shows_its_plain_result(browser, served):

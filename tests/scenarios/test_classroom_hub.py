@@ -1,6 +1,10 @@
 """The classroom hub, end to end: JupyterHub on loopback, two learners logged in through its REST API,
 a cell run in each learner's server, each seeing only their own engine; a reset that empties one
 engine and keeps that learner's notebooks; then nothing of it left on the host engine.
+
+The room is a Korean one (``course classroom hub --language ko``): the learners' JupyterLab speaks
+Korean and the Korean red/blue lab passes nbval in a learner's server. An English room differs only in
+the two settings ``configure()`` gives the spawner (tests/test_classroom.py checks both).
 """
 
 from __future__ import annotations
@@ -105,7 +109,7 @@ def hub_running(engine, tmp_path_factory):
         "from course.classroom import hub\n"
         "from pathlib import Path\n"
         f"hub.configure(c, {ROOM!r}, {PASSWORD!r}, port={port}, api_token={token!r}, "
-        f"admin_password={ADMIN_PASSWORD!r}, state=Path({str(home)!r}))\n"  # not a real room's state
+        f"admin_password={ADMIN_PASSWORD!r}, state=Path({str(home)!r}), language='ko')\n"  # not a real room's
     )
     hub.ensure_proxy()
     log = open(home / "hub.log", "w")  # noqa: SIM115 (closed below)
@@ -183,9 +187,18 @@ def test_two_learners_each_see_only_their_own_engine_and_a_reset_keeps_notebooks
 
 
 def test_notebook_04_passes_nbval_inside_a_learners_server(engine, hub_running):
-    """One level deeper: the red/blue lab, compared with its committed outputs, on the learner's engine."""
+    """One level deeper: the red/blue lab, compared with its committed outputs, on the learner's engine;
+    in Korean, as the room is, in a JupyterLab whose menus are Korean."""
     base, token = hub_running
     _start(base, token, "t-bob")
+    plugin = "@jupyterlab/translation-extension:plugin"
+    settings = _api(base, token, "GET", f"/user/t-bob/lab/api/settings/{plugin}")
+    packs = _api(base, token, "GET", "/user/t-bob/lab/api/translations/")["data"]
+    # the room's default (the learner may still pick another language: their own setting wins)
+    assert settings["schema"]["properties"]["locale"]["default"] == "ko_KR" and "ko_KR" in packs
+    assert (
+        _api(base, token, "GET", "/user/t-bob/api/contents/ko/00_setup.ipynb?content=0")["type"] == "notebook"
+    )
     server = engine.containers.get("classroom-t-bob-server")
     limits = server.attrs["HostConfig"]  # as the engine reports it: memory, CPU and process limits
     cpus = limits["CpuQuota"] / limits["CpuPeriod"]  # DockerSpawner's cpu_limit: a quota per period
@@ -193,11 +206,11 @@ def test_notebook_04_passes_nbval_inside_a_learners_server(engine, hub_running):
     assert (limits["Memory"], limits["PidsLimit"]) == (1024**3, wanted["pids_limit"])
     assert cpus == wanted["nano_cpus"] / 1e9
     argv = ["pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
-            "--nbval-sanitize-with", "sanitize.cfg", "04_red_blue_lab.ipynb"]  # fmt: skip
+            "--nbval-sanitize-with", "sanitize.cfg", "ko/04_red_blue_lab.ipynb"]  # fmt: skip
     env = {"COURSE_SOLUTIONS": "1", "COURSE_PROGRESS": "/tmp/nbval-progress.json"}
     started = time.monotonic()
     code, out = server.exec_run(argv, workdir="/home/learner", environment=env)
-    print(f"nbval of notebook 04 in t-bob's server: {time.monotonic() - started:.0f} s")
+    print(f"nbval of the Korean notebook 04 in t-bob's server: {time.monotonic() - started:.0f} s")
     assert code == 0, out.decode(errors="replace")[-3000:]
 
 

@@ -1,4 +1,6 @@
-"""Every notebook on an engine that is already in use, as a learner's often is.
+"""Every notebook on an engine that is already in use, as a learner's often is: the Korean edition
+(``notebooks/ko/``), so that it passes nbval on the first engine of CI without a run of its own (the
+English notebooks run in the engine-elsewhere, browser and not-root scenarios, and on every engine).
 
 The engine gets what a learner may have: a network, containers and a volume of their own, swarm mode
 switched on (``docker swarm init``), and what an interrupted run of the course left behind. Every notebook
@@ -83,7 +85,7 @@ def test_every_notebook_passes_on_an_engine_in_use_and_leaves_the_users_things_a
     before = users_things(engine)
     assert before["swarm"][0] == "active" and len(before["containers"]) == 2
     done = subprocess.run(
-        [sys.executable, SIDE_BY_SIDE],
+        [sys.executable, SIDE_BY_SIDE, "--language", "ko"],
         cwd=ROOT,
         env={**os.environ, "COURSE_SOLUTIONS": "1", "COURSE_PROGRESS": str(solved)},
         capture_output=True,
