@@ -121,13 +121,14 @@ def _install(rootfs: Path) -> None:
         )
     _run([*pip, "download", "-d", str(wheels), *target, *outside, *needs], "pip download")
     offline = ["--no-index", "--find-links", "/opt/course/wheels", "--no-cache-dir", "-q"]
+    # the same version number with changed code: put this checkout's course in first, whatever was there,
+    # so that the install after it reads this checkout's dependencies (a new one included), not the old's
+    again = ["--force-reinstall", "--no-deps", f"/opt/course/wheels/{course_wheel.name}"]
+    _run([*chroot, f"{venv}/bin/pip", "install", *offline, *again], "pip install (the course)")
     _run(
         [*chroot, f"{venv}/bin/pip", "install", *offline, *inside, "dockernet-course", *needs[1:]],
         "pip install",
     )
-    # the same version number with changed code: put this checkout's course in, whatever was there
-    again = ["--force-reinstall", "--no-deps", f"/opt/course/wheels/{course_wheel.name}"]
-    _run([*chroot, f"{venv}/bin/pip", "install", *offline, *again], "pip install (the course)")
     languages = "from course.jupyterlab import settings_dir; [settings_dir(lang) for lang in ('en', 'ko')]"
     _run([*chroot, f"{venv}/bin/python", "-c", languages], "JupyterLab's settings for each language")
     shutil.rmtree(wheels)
