@@ -11,3 +11,8 @@ if not os.environ.get("COURSE_PROGRESS"):
     _folder = tempfile.mkdtemp(prefix="course-progress-")
     atexit.register(shutil.rmtree, _folder, ignore_errors=True)
     os.environ["COURSE_PROGRESS"] = os.path.join(_folder, "progress.json")
+
+# Messages in English, whatever the developer's locale (LANGUAGE=ko make test): the tests read them. A
+# kernel of a Korean notebook still speaks Korean (its folder decides, before LANGUAGE).
+os.environ.pop("COURSE_LANGUAGE", None)
+os.environ["LANGUAGE"] = "en"

@@ -111,7 +111,8 @@ def network_graph(snap: Snapshot, changes: Diff | None = None) -> Network:
             kind = _("Linux bridge {bridge}").format(bridge=net.bridge)
         else:
             kind = _("driver {driver}").format(driver=net.driver)
-        label = f"{net.name}\n{net.subnet or _('no subnet')}\n{kind}"
+        subnet = net.subnet or _("no subnet")
+        label = f"{net.name}\n{subnet}\n{kind}"
         lines = [
             _("network {name} (driver {driver}, scope {scope})").format(
                 name=net.name, driver=net.driver, scope=net.scope

@@ -7,9 +7,10 @@ reads the catalog here, without a compile step. A sentence with no Korean yet is
 
 Which language, in this order:
 
-1. ``COURSE_LANGUAGE`` (``ko`` or ``en``), when set: the classroom sets it, and anyone may;
-2. in a notebook: the notebook's own language. A kernel starts in its notebook's folder, so a kernel
-   started in ``notebooks/ko/`` speaks Korean and one in ``notebooks/`` English, whatever the locale;
+1. ``COURSE_LANGUAGE`` (``ko`` or ``en``), when set: the classroom's room page has it, and anyone may;
+2. in a notebook's kernel: the notebook's own language. A kernel starts in its notebook's folder, so a
+   kernel started in ``notebooks/ko/`` speaks Korean and one in ``notebooks/`` English, whatever the
+   locale (a learner's terminal in a classroom, in the same home folder, follows 3);
 3. elsewhere (the ``course`` command, ``make course``): the language the user asked for, as gettext reads
    it: ``LANGUAGE`` (``ko``, or a list such as ``ko:en``), then the locale, ``LC_ALL``, ``LC_MESSAGES``
    or ``LANG`` (``ko_KR.UTF-8``).
@@ -21,6 +22,7 @@ so that a translation may put the fields in its own order.
 from __future__ import annotations
 
 import os
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -33,14 +35,24 @@ def _korean(value: str) -> bool:
     return value.lower().startswith("ko")
 
 
+def _in_kernel() -> bool:
+    """Whether this is a notebook's kernel (IPython's kernel shell), not a terminal or a test."""
+    ipython = sys.modules.get("IPython")
+    return ipython is not None and type(ipython.get_ipython()).__name__ == "ZMQInteractiveShell"
+
+
 def language() -> str:
     """``"ko"`` or ``"en"``: the language the course speaks right now (see the module's docstring)."""
     chosen = os.environ.get("COURSE_LANGUAGE", "").strip()
     if chosen:
         return "ko" if _korean(chosen) else "en"
-    here = Path.cwd()
-    if (here / "00_setup.ipynb").is_file():  # a kernel in the course's notebooks: English or Korean
-        return "ko" if here.name == "ko" else "en"
+    if _in_kernel():  # a kernel in the course's notebooks speaks its notebook's language
+        try:
+            here = Path.cwd()
+        except OSError:  # the folder it started in is gone
+            here = None
+        if here is not None and (here / "00_setup.ipynb").is_file():
+            return "ko" if here.name == "ko" else "en"
     for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(variable, "")
         if value:

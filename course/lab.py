@@ -27,7 +27,7 @@ from .engines import streams
 from .engines.client import cli_flags, client
 from .engines.daemon import DNS_OPTIONS  # one try of one second for a name nobody knows
 from .engines.images import KEEPALIVE, LAB_IMAGE, require_lab_image
-from .errors import CourseError, EngineError, ForeignResource, UnknownResource, engine_call, kind_name
+from .errors import CourseError, EngineError, ForeignResource, UnknownResource, engine_call, kind_name, reason
 from .i18n import _
 from .interfaces import Interface
 from .names import BUILTIN_NETWORKS, LABEL, check_name, owner
@@ -196,7 +196,7 @@ class Lab:
             with self._running(argv, _("run container {name}").format(name=repr(name))):
                 return self._create(name, network, ports, command)
         except EngineError as exc:
-            if isinstance(exc.__cause__, docker.errors.NotFound) and "network" in exc.what:
+            if isinstance(exc.__cause__, docker.errors.NotFound) and "network" in reason(exc.__cause__):
                 raise UnknownResource(
                     "network",
                     network,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import re
 import sys
 from pathlib import Path
 
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 LANGUAGES = ("ko",)
 PARSER = create_md_parser(MdParserConfig(), RendererHTML)
+CELL_BORDER = re.compile(r"(?<!\\)\|")  # a table row's pipes, not an escaped one inside a cell
 
 
 class Untranslated(Exception):
@@ -56,24 +58,28 @@ def translate_markdown(source: str, messages: dict[str, str], where: str) -> str
     """``source`` with every block that gettext extracts replaced by its translation."""
     lines = source.split("\n")
     tokens = PARSER.parse(source)
-    in_table = False
+    column = None  # in a table: the index of the cell being read in its row
     blocks = []
     for token in tokens:
-        if token.type == "table_open":
-            in_table = True
+        if token.type == "tr_open":
+            column = -1
+        elif token.type in ("th_open", "td_open"):
+            column += 1
         elif token.type == "table_close":
-            in_table = False
+            column = None
         elif token.type == "inline" and token.map and message_id(token.content):
-            blocks.append((token, in_table))
+            blocks.append((token, column))
     missing = [message_id(t.content) for t, _ in blocks if message_id(t.content) not in messages]
     if missing:
         raise Untranslated(f"{where}: no translation for " + "; ".join(repr(m[:70]) for m in missing))
-    for token, in_table in reversed(blocks):  # from the end, so that earlier line numbers hold
+    for token, column in reversed(blocks):  # from the end, so that earlier line numbers hold
         start = token.map[0]
         korean = messages[message_id(token.content)]
-        if in_table:  # a cell: the text between its pipes, on its row's line
-            row = lines[start]
-            lines[start] = row.replace(token.content.strip(), korean, 1)
+        if column is not None:  # a table cell: its text, between its row's unescaped pipes
+            cells = CELL_BORDER.split(lines[start])
+            at = column + (1 if lines[start].lstrip().startswith("|") else 0)
+            cells[at] = cells[at].replace(token.content.strip(), korean, 1)
+            lines[start] = "|".join(cells)
             continue
         first = token.content.split("\n")[0]
         at = lines[start].index(first)
@@ -108,7 +114,8 @@ def translate_notebook(english: Path, lang: str) -> nbformat.NotebookNode:
             if old is not None and old.source == cell.source:
                 cell.outputs = old.outputs
                 cell.execution_count = old.execution_count
-                cell.metadata = old.metadata
+                if "execution" in old.metadata:  # the Korean run's timings; tags and the rest are English's
+                    cell.metadata["execution"] = old.metadata["execution"]
     return translated
 
 

@@ -187,6 +187,9 @@ def test_with_own_passwords_each_sets_theirs_at_first_login_and_no_other_opens_i
     assert korean.Spawner.default_url == "/lab/tree/ko/00_setup.ipynb"
     assert c.Spawner.args == [f"--LabApp.app_settings_dir={hub.LAB_SETTINGS}/en"]
     assert korean.Spawner.args == [f"--LabApp.app_settings_dir={hub.LAB_SETTINGS}/ko"]
+    assert korean.Spawner.environment == {"LANGUAGE": "ko"}  # the course command in their terminals
+    room_page = next(s for s in korean.JupyterHub.services if s["name"] == hub.room.NAME)
+    assert room_page["environment"]["COURSE_LANGUAGE"] == "ko"
     assert c.JupyterHub.authenticator_class == "firstuseauthenticator"
     assert "user_password" not in c.SharedPasswordAuthenticator  # nothing shared
     assert c.Authenticator.admin_users == {hub.INSTRUCTOR} and hub.INSTRUCTOR in c.Authenticator.allowed_users

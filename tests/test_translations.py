@@ -6,6 +6,7 @@ No engine: these read the committed files (the Korean notebooks' outputs are nbv
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -77,6 +78,7 @@ def test_code_cells_are_the_same_in_both_languages(english):
         (c.cell_type, c.get("id")) for c in english.cells
     ]
     for ko, en in zip(korean.cells, english.cells, strict=True):
+        assert ko.metadata.get("tags") == en.metadata.get("tags")  # solution, check, nbval-ignore-output
         if en.cell_type == "code":
             assert ko.source == en.source
 
@@ -143,6 +145,9 @@ def test_language_follows_the_notebook_then_the_locale(tmp_path, monkeypatch):
     assert i18n.language() == "ko"
     monkeypatch.setenv("LANGUAGE", "en:ko")  # gettext's list of languages comes first
     assert i18n.language() == "en"
+    monkeypatch.chdir(ROOT / "notebooks" / "ko")  # a terminal there follows the locale, not the folder
+    assert i18n.language() == "en"
+    monkeypatch.setattr(i18n, "_in_kernel", lambda: True)  # now a kernel's
     monkeypatch.chdir(ROOT / "notebooks")  # a kernel of an English notebook, whatever the locale
     monkeypatch.setenv("LANGUAGE", "ko")
     assert i18n.language() == "en"
@@ -164,21 +169,26 @@ def test_messages_are_translated_when_shown(monkeypatch):
 
 
 def test_the_generator_replaces_blocks_and_refuses_what_it_cannot_translate():
-    sys.path.insert(0, str(ROOT / "locale"))
-    import generate
+    spec = importlib.util.spec_from_file_location("locale_generate", ROOT / "locale" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
 
-    source = "## Step 1 · Two networks\n\n- one `red`\n- two\n\n| a | b |\n| --- | --- |\n| x | `y` |\n"
+    # a cell whose text stands in the row before it too ("port", in "host port") is still found
+    source = (
+        "## Step 1 · Two networks\n\n- one `red`\n- two\n\n| host port | port |\n| --- | --- |\n| x | `y` |\n"
+    )
     korean = {
         "Step 1 · Two networks": "1단계 · 네트워크 두 개",
         "one `red`": "하나 `red`",
         "two": "둘",
-        "a": "가",
-        "b": "나",
+        "host port": "호스트 포트",
+        "port": "포트",
         "x": "다",
         "`y`": "`y`",
     }
     assert generate.translate_markdown(source, korean, "t") == (
-        "## 1단계 · 네트워크 두 개\n\n- 하나 `red`\n- 둘\n\n| 가 | 나 |\n| --- | --- |\n| 다 | `y` |\n"
+        "## 1단계 · 네트워크 두 개\n\n- 하나 `red`\n- 둘\n\n| 호스트 포트 | 포트 |\n| --- | --- |\n"
+        "| 다 | `y` |\n"
     )
     del korean["two"]
     with pytest.raises(generate.Untranslated, match="'two'"):

@@ -191,6 +191,8 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
     # holds JupyterLab's settings for each language, made by course.jupyterlab.settings_dir)
     c.Spawner.args = [f"--LabApp.app_settings_dir={LAB_SETTINGS}/{language}"]
     c.Spawner.default_url = f"/lab/tree/{FIRST_NOTEBOOK[language]}"
+    # and the course command in a learner's terminal (a notebook's kernel follows its notebook's folder)
+    c.Spawner.environment = {"LANGUAGE": language}
     c.Spawner.start_timeout = 180
     c.Spawner.http_timeout = 120
     services = [{
@@ -202,6 +204,7 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
         "command": [sys.executable, "-m", "course.classroom.instructor"],
         "environment": {
             "COURSE_LEARNERS": " ".join(learners),
+            "COURSE_LANGUAGE": language,  # the instructor's page speaks the room's language
             "DOCKER_HOST": address(),
             **{k: v for k, v in os.environ.items() if k in ("DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH")},
         },

@@ -40,10 +40,11 @@ CACHE = Path("/var/cache/dockernet-course/learner")
 PACKAGES = ["python3", "python3-venv", "busybox-static", "ca-certificates", "tini"]
 # the kernel's folders stay empty in the image: the engine mounts them
 SKIP = ("proc/", "sys/", "dev/")
-# What the server starts with: the notebooks into an empty home, then the hub's single-user server.
+# What the server starts with: the notebooks into an empty home (or the Korean ones into a home kept
+# from before they came: -n overwrites nothing), then the hub's single-user server.
 START = """#!/bin/sh
 set -e
-[ -e "$HOME/00_setup.ipynb" ] || cp -rn /opt/course/notebooks/. "$HOME/"
+[ -e "$HOME/ko/00_setup.ipynb" ] || cp -rn /opt/course/notebooks/. "$HOME/"
 exec jupyterhub-singleuser "$@"
 """
 
