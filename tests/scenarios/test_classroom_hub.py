@@ -29,6 +29,7 @@ from tornado.httpclient import HTTPRequest
 from course import progress
 from course.classroom import hub, learner_engine
 from course.classroom.learner_image import build_learner_image
+from course.i18n import catalog
 from course.process import stop
 from course.waiting import until
 
@@ -279,7 +280,9 @@ def test_the_instructor_sees_the_room_change_and_resets_a_learner(engine, hub_ru
         page.once("dialog", lambda dialog: dialog.accept())
         with page.expect_navigation():
             page.click("#learner-t-ann button")
-        assert "ann-stuff" in page.inner_text(".said") and "notebooks are kept" in page.inner_text(".said")
+        # in the room's language (Korean here): what was removed, and that her notebooks are kept
+        kept = catalog("ko")["{learner}: {removed}; their notebooks are kept."].split("{removed}")[-1].strip()
+        assert "ann-stuff" in page.inner_text(".said") and kept in page.inner_text(".said")
         page.screenshot(path=str(SCREENSHOTS / "room-after-reset.png"))
         chromium.close()
     assert ann.docker("network", "ls", "--filter", "type=custom", "--format", "{{.Name}}") == (0, "")
