@@ -214,7 +214,16 @@ class Cluster:
         """Start a stopped node again (``docker start node2``); its engine rejoins the swarm by itself."""
         box = self.container(name)
         self._boot(box)
-        node = self._wait(self.lab.engine, name, timeout)  # its published port may have changed
+        try:
+            node = self._wait(self.lab.engine, name, timeout)  # its published port may have changed
+        except CourseError:
+            box.reload()
+            if box.status == "running":
+                raise
+            # Once, on an engine reached through DOCKER_HOST, a restarted node's dockerd found no
+            # /certs/server/cert.pem though the copy had been made: copy and start once more.
+            self._boot(box)
+            node = self._wait(self.lab.engine, name, timeout)
         self.nodes = [node if n.name == name else n for n in self.nodes]
         return node
 

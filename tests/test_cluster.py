@@ -271,3 +271,31 @@ def test_the_cluster_diagram_labels_each_host_with_its_underlay_address(cluster)
         box = cluster.container(node.name)
         ip = box.attrs["NetworkSettings"]["Networks"][cluster.underlay]["IPAddress"]
         assert f'"label":"{node.name}\\n{ip}' in page, node.name
+
+
+def test_a_node_whose_engine_will_not_start_is_given_its_certificates_again(cluster, monkeypatch):
+    """``start_node``: a node whose dockerd exits at once for want of its certificate (seen once, on an
+    engine reached through DOCKER_HOST) gets them copied again and starts; the engine says so."""
+    import io
+    import tarfile
+
+    cluster.stop_node("node3")
+    real, boots = cluster._boot, []
+
+    def first_without_a_certificate(box):
+        boots.append(box.name)
+        if len(boots) > 1:
+            return real(box)
+        bad = io.BytesIO()
+        with tarfile.open(fileobj=bad, mode="w") as tar:
+            info = tarfile.TarInfo("certs/server/cert.pem")
+            info.size = 5
+            tar.addfile(info, io.BytesIO(b"wrong"))
+        box.put_archive("/", bad.getvalue())
+        box.start()
+        return None
+
+    monkeypatch.setattr(cluster, "_boot", first_without_a_certificate)
+    cluster.start_node("node3", timeout=30)
+    assert len(boots) == 2
+    assert cluster.wait_for(lambda: cluster.node_states()["node3"] == "ready", timeout=90)
