@@ -327,6 +327,8 @@ class Cluster:
 
     def _wait(self, engine: docker.DockerClient, name: str, timeout: float) -> Node:
         box = self.container(name)
+        if box.status != "running":  # it stopped at once: no port to reach, and its log says why
+            raise self._not_started(box, name)
         ip = box.attrs["NetworkSettings"]["Networks"][self.underlay]["IPAddress"]
         if (self.lab.host or address()).startswith("unix://"):
             # the engine's loopback is ours (this machine, Docker Desktop's forwarding, a shared namespace)
@@ -347,12 +349,16 @@ class Cluster:
         with contextlib.suppress(TimedOut):  # what it timed out on is said below, with the node's log
             until(settled, timeout, 0.3, _("the engine in {node} to answer").format(node=name))
         if box.status != "running" or not answers(url):
-            logs = box.logs(tail=8).decode(errors="replace")
-            raise CourseError(
-                _("The engine in {node} did not start ({status}).").format(node=name, status=box.status),
-                _("Its last log lines say why; then run cluster.up() again:\n{logs}").format(logs=logs),
-            )
+            raise self._not_started(box, name)
         return Node(name, ip, url)
+
+    @staticmethod
+    def _not_started(box, name: str) -> CourseError:
+        logs = box.logs(tail=8).decode(errors="replace")
+        return CourseError(
+            _("The engine in {node} did not start ({status}).").format(node=name, status=box.status),
+            _("Its last log lines say why; then run cluster.up() again:\n{logs}").format(logs=logs),
+        )
 
     @staticmethod
     def _load(node: Node, lab_tar: bytes, lab_id: str) -> None:
