@@ -31,6 +31,11 @@ CATALOGS = Path(__file__).parent / "locale"
 DOMAIN = "course"
 
 
+def folder(lang: str) -> str:
+    """Where ``lang``'s notebooks are, relative to the English ones: ``""`` for English, ``"ko"``."""
+    return "" if lang == "en" else lang
+
+
 def _korean(value: str) -> bool:
     return value.lower().startswith("ko")
 

@@ -19,7 +19,7 @@ import os
 import sys
 from pathlib import Path
 
-from .i18n import language
+from .i18n import folder, language
 
 # JupyterLab's locale for each language of the course
 LOCALES = {"en": "en", "ko": "ko_KR"}
@@ -35,7 +35,7 @@ def overrides(lang: str) -> dict:
 
 
 def settings_dir(lang: str, prefix: Path | None = None) -> Path:
-    """The application settings folder for ``lang``, written if it is not there yet."""
+    """The application settings folder for ``lang``, its ``overrides.json`` written afresh."""
     folder = Path(prefix or sys.prefix) / "share" / "jupyter" / "lab" / "course-settings" / lang
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "overrides.json").write_text(json.dumps(overrides(lang), indent=1) + "\n")
@@ -44,7 +44,7 @@ def settings_dir(lang: str, prefix: Path | None = None) -> Path:
 
 def first_notebook(notebooks: Path, lang: str) -> Path:
     """The notebook a learner starts on in ``lang``."""
-    return (notebooks / lang if lang != "en" else notebooks) / "00_setup.ipynb"
+    return notebooks / folder(lang) / "00_setup.ipynb"
 
 
 def argv(notebooks: Path, lang: str, extra: list[str]) -> list[str]:

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from course.i18n import folder
+
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 BESIDE_01 = ("01_networking_model", "05_overlay_networks", "06_bridge_by_hand")
 
@@ -26,17 +28,20 @@ def groups(names: list[str]) -> list[list[str]]:
     return [g for g in (beside, [n for n in names if n not in beside]) if g]
 
 
+def language_folder(args: list[str]) -> tuple[Path, list[str]]:
+    """The notebooks' folder that ``--language LANG`` in ``args`` names (English without it), and the
+    other arguments."""
+    if "--language" not in args:
+        return NOTEBOOKS, args
+    at = args.index("--language")
+    return NOTEBOOKS / folder(args[at + 1]), args[:at] + args[at + 2 :]
+
+
 def main(args: list[str]) -> int:
-    folder = NOTEBOOKS
-    if "--language" in args:
-        at = args.index("--language")
-        folder = NOTEBOOKS / args[at + 1] if args[at + 1] != "en" else NOTEBOOKS
-        args = args[:at] + args[at + 2 :]
+    where, args = language_folder(args)
     chosen = [a for a in args if a.endswith(".ipynb")]
     options = [a for a in args if not a.endswith(".ipynb")]
-    names = chosen or [
-        str(p.relative_to(NOTEBOOKS.parent)) for p in sorted(folder.glob("[0-9][0-9]_*.ipynb"))
-    ]
+    names = chosen or [str(p.relative_to(NOTEBOOKS.parent)) for p in sorted(where.glob("[0-9][0-9]_*.ipynb"))]
     started = time.monotonic()
     runs = [
         subprocess.Popen(

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+from notebooks_side_by_side import language_folder
 
 
 def record(path: Path) -> None:
@@ -35,12 +34,7 @@ def record(path: Path) -> None:
 def main(args: list[str]) -> int:
     os.environ.pop("COURSE_SOLUTIONS", None)
     os.environ.pop("COURSE_LANGUAGE", None)  # each notebook speaks its own folder's language
-    folder = NOTEBOOKS
-    if "--language" in args:
-        at = args.index("--language")
-        folder = NOTEBOOKS / args[at + 1] if args[at + 1] != "en" else NOTEBOOKS
-        del args[at : at + 2]
-    prefixes = args
+    folder, prefixes = language_folder(args)
     every = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     chosen = [p for p in every if not prefixes or p.name[:2] in prefixes]
     with tempfile.TemporaryDirectory() as scratch:

@@ -16,7 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import docker
 from dockerspawner import DockerSpawner
@@ -25,7 +25,7 @@ from traitlets import Unicode
 from .. import process
 from ..engines.client import address, client
 from ..errors import CourseError, engine_call
-from ..i18n import _
+from ..i18n import _, folder
 from . import instructor as room
 from .learner_engine import CLASSROOM_LABEL, HOME, SERVER_LIMITS, LearnerEngine, check_learner, free_subnet
 from .learner_image import LAB_SETTINGS, LEARNER_IMAGE, build_learner_image
@@ -140,8 +140,6 @@ def remove_hub_network() -> bool:
 
 
 INSTRUCTOR = "instructor"  # the admin who sees the room's page, /services/room/
-# where a learner's server starts, by the room's language (the notebooks are the home's, Korean in ko/)
-FIRST_NOTEBOOK = {"en": "00_setup.ipynb", "ko": "ko/00_setup.ipynb"}
 
 
 def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port: int = 8000,
@@ -190,7 +188,7 @@ def configure(c, learners: list[str], password: str, ip: str = "127.0.0.1", port
     # the room's language: Korean opens ko/00_setup.ipynb, with JupyterLab's menus in Korean (the image
     # holds JupyterLab's settings for each language, made by course.jupyterlab.settings_dir)
     c.Spawner.args = [f"--LabApp.app_settings_dir={LAB_SETTINGS}/{language}"]
-    c.Spawner.default_url = f"/lab/tree/{FIRST_NOTEBOOK[language]}"
+    c.Spawner.default_url = f"/lab/tree/{PurePosixPath(folder(language), '00_setup.ipynb')}"  # home's
     # and the course command in a learner's terminal (a notebook's kernel follows its notebook's folder)
     c.Spawner.environment = {"LANGUAGE": language}
     c.Spawner.start_timeout = 180
